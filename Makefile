@@ -1,0 +1,49 @@
+# Podium: `make run` starts a working instance; `make test` runs every check.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+UV_VERSION := 0.13.9
+export PODIUM_HOME ?= $(CURDIR)/var
+
+.PHONY: install run test lint types imports migrations-check pytest lock clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml scripts/find-python
+	@python=$$(scripts/find-python) || exit 1; \
+	  if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
+	    rm -rf $(VENV); echo "Creating $(VENV) with $$python"; $$python -m venv $(VENV); fi
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.lock
+	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
+	@touch $@
+
+# Regenerates requirements.lock from pyproject.toml (run after changing a dependency).
+lock: $(VENV)/.installed
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.12 --universal -o requirements.lock
+
+run: install
+	$(VENV)/bin/podium-server migrate --no-input
+	$(VENV)/bin/podium-server demo
+	$(VENV)/bin/podium-server serve --port 8000
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+types: install
+	$(VENV)/bin/mypy podium podium_worker podium_client
+
+imports: install
+	$(VENV)/bin/lint-imports
+
+migrations-check: install
+	PODIUM_HOME=$$(mktemp -d) $(VENV)/bin/podium-server makemigrations --check --dry-run
+
+pytest: install
+	$(VENV)/bin/pytest -n auto -p no:cacheprovider
+
+test: lint types imports migrations-check pytest
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Competitions, their pages, phases, tasks and solutions; bundle import and export."""

@@ -1,0 +1,233 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from podium.core.models import Timestamped
+
+
+class CompetitionQuerySet(models.QuerySet["Competition"]):
+    def visible_to(self, user: object) -> CompetitionQuerySet:
+        """Published competitions, and the ones the caller organizes."""
+        if getattr(user, "is_superuser", False):
+            return self
+        if not getattr(user, "is_authenticated", False):
+            return self.filter(published=True)
+        return self.filter(
+            Q(published=True) | Q(created_by=user) | Q(collaborators=user)
+        ).distinct()
+
+    def organized_by(self, user: object) -> CompetitionQuerySet:
+        if getattr(user, "is_superuser", False):
+            return self
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(Q(created_by=user) | Q(collaborators=user)).distinct()
+
+
+class Competition(Timestamped):
+    class Type(models.TextChoices):
+        COMPETITION = "competition"
+        BENCHMARK = "benchmark"
+
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    title = models.CharField(max_length=256)
+    description = models.TextField(blank=True)
+    logo = models.ForeignKey(
+        "datasets.Data", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    terms = models.TextField(blank=True, help_text="The end-user agreement (Markdown or HTML).")
+    contact_email = models.EmailField(blank=True)
+    reward = models.CharField(max_length=500, blank=True)
+    published = models.BooleanField(default=False, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="competitions"
+    )
+    collaborators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="collaborations"
+    )
+    registration_auto_approve = models.BooleanField(default=False)
+    docker_image = models.CharField(max_length=256, default="codalab/codalab-legacy:py37")
+    queue = models.ForeignKey(
+        "queues.Queue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    make_programs_available = models.BooleanField(default=False)
+    make_input_data_available = models.BooleanField(default=False)
+    enable_detailed_results = models.BooleanField(default=False)
+    show_detailed_results_in_submission_panel = models.BooleanField(default=True)
+    show_detailed_results_in_leaderboard = models.BooleanField(default=True)
+    auto_run_submissions = models.BooleanField(default=True)
+    can_participants_make_submissions_public = models.BooleanField(default=True)
+    competition_type = models.CharField(max_length=20, choices=Type.choices, default=Type.COMPETITION)
+    forum_enabled = models.BooleanField(default=True)
+    fact_sheet = models.JSONField(
+        null=True, blank=True, help_text="Questions asked at each submission, keyed by question key."
+    )
+    bundle = models.ForeignKey(
+        "datasets.Data", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = CompetitionQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_organizer(self, user: object) -> bool:
+        if not getattr(user, "is_authenticated", False):
+            return False
+        if getattr(user, "is_superuser", False) or self.created_by_id == getattr(user, "pk", None):
+            return True
+        return self.collaborators.filter(pk=getattr(user, "pk", None)).exists()
+
+
+class Page(models.Model):
+    competition = models.ForeignKey(Competition, on_delete=models.CASCADE, related_name="pages")
+    index = models.PositiveIntegerField(default=0)
+    title = models.CharField(max_length=256)
+    content = models.TextField(blank=True, help_text="Markdown or HTML, sanitized when shown.")
+
+    class Meta:
+        ordering = ["competition", "index"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TaskQuerySet(models.QuerySet["Task"]):
+    def visible_to(self, user: object) -> TaskQuerySet:
+        if getattr(user, "is_superuser", False):
+            return self
+        if not getattr(user, "is_authenticated", False):
+            return self.filter(is_public=True)
+        return self.filter(
+            Q(is_public=True)
+            | Q(created_by=user)
+            | Q(phases__competition__created_by=user)
+            | Q(phases__competition__collaborators=user)
+        ).distinct()
+
+
+class Task(Timestamped):
+    """What one job evaluates: programs and data. Reusable across competitions by key."""
+
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=256)
+    description = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tasks"
+    )
+    is_public = models.BooleanField(default=False)
+    scoring_program = models.ForeignKey(
+        "datasets.Data", on_delete=models.PROTECT, related_name="+"
+    )
+    ingestion_program = models.ForeignKey(
+        "datasets.Data", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    input_data = models.ForeignKey(
+        "datasets.Data", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reference_data = models.ForeignKey(
+        "datasets.Data", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ingestion_only_during_scoring = models.BooleanField(default=False)
+
+    objects = TaskQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Solution(Timestamped):
+    """A reference submission: it validates its tasks and is the leaderboard's baseline."""
+
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=256)
+    description = models.TextField(blank=True)
+    data = models.ForeignKey("datasets.Data", on_delete=models.PROTECT, related_name="+")
+    tasks = models.ManyToManyField(Task, related_name="solutions")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Phase(models.Model):
+    class Status(models.TextChoices):
+        PREVIOUS = "previous"
+        CURRENT = "current"
+        NEXT = "next"
+
+    competition = models.ForeignKey(Competition, on_delete=models.CASCADE, related_name="phases")
+    index = models.PositiveIntegerField(default=0)
+    name = models.CharField(max_length=256)
+    description = models.TextField(blank=True)
+    start = models.DateTimeField()
+    end = models.DateTimeField(null=True, blank=True)
+    tasks = models.ManyToManyField(Task, through="PhaseTask", related_name="phases")
+    max_submissions = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Per participant, in total; empty means unlimited."
+    )
+    max_submissions_per_day = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Per participant, per UTC day; empty means unlimited."
+    )
+    execution_time_limit = models.PositiveIntegerField(default=600, help_text="Seconds.")
+    auto_migrate_to_this_phase = models.BooleanField(default=False)
+    has_been_migrated = models.BooleanField(default=False)
+    hide_output = models.BooleanField(default=False)
+    hide_prediction_output = models.BooleanField(default=False)
+    hide_score_output = models.BooleanField(default=False)
+    starting_kit = models.ForeignKey(
+        "datasets.Data", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    public_data = models.ForeignKey(
+        "datasets.Data", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    leaderboard = models.ForeignKey(
+        "leaderboards.Leaderboard",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="phases",
+    )
+
+    class Meta:
+        ordering = ["competition", "index"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gt=models.F("start")),
+                name="phase_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def status_at(self, moment: datetime | None = None) -> str:
+        now = moment or timezone.now()
+        if now < self.start:
+            return self.Status.NEXT
+        if self.end is not None and now >= self.end:
+            return self.Status.PREVIOUS
+        return self.Status.CURRENT
+
+    def is_open(self, moment: datetime | None = None) -> bool:
+        return self.status_at(moment) == self.Status.CURRENT
+
+
+class PhaseTask(models.Model):
+    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="phase_tasks")
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="+")
+    index = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["phase", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["phase", "task"], name="task_once_per_phase")
+        ]

@@ -1,0 +1,1 @@
+"""Pieces every app shares: the API's error shape and small model helpers."""

@@ -1,0 +1,12 @@
+from django.contrib import admin
+
+from podium.datasets.models import Data
+
+
+@admin.register(Data)
+class DataAdmin(admin.ModelAdmin[Data]):
+    list_display = ["name", "kind", "owner", "size", "is_public", "created_at"]
+    list_filter = ["kind", "is_public", "upload_completed"]
+    search_fields = ["name", "sha256", "owner__username"]
+    raw_id_fields = ["owner"]
+    readonly_fields = ["key", "sha256", "size", "file"]

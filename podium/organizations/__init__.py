@@ -1,0 +1,1 @@
+"""Organizations (teams) with member groups and invites."""

@@ -1,0 +1,1 @@
+"""Participants: a user's registration in a competition, and the decisions on it."""

@@ -1,0 +1,1 @@
+"""Compute queues: where a competition's jobs go."""

@@ -1,0 +1,233 @@
+"""Podium's one settings module.
+
+Every value comes from a PODIUM_* environment variable with an embedded default that runs
+on one machine: SQLite and a storage folder under PODIUM_HOME. Setting
+PODIUM_DATABASE_URL and PODIUM_STORAGE_URL moves the same code to PostgreSQL and an
+S3-compatible object store. `docs/reference/settings.md` documents each variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import dj_database_url
+import django_stubs_ext
+
+from podium import env
+
+django_stubs_ext.monkeypatch()
+
+BASE_DIR = Path(__file__).resolve().parent
+INSECURE_DEFAULT_SECRET = "podium-insecure-development-key-change-me"  # noqa: S105
+
+HOME = Path(
+    env.string("HOME", "var", "folder for the SQLite database, local storage and other local state")
+).absolute()
+
+DEBUG = env.boolean("DEBUG", True, "debug mode; must be false in production")
+SECRET_KEY = env.secret(
+    "SECRET_KEY", INSECURE_DEFAULT_SECRET, "Django's secret key; required when debug is off"
+)
+if not DEBUG and SECRET_KEY == INSECURE_DEFAULT_SECRET:
+    raise env.SettingError(
+        "PODIUM_SECRET_KEY (or PODIUM_SECRET_KEY_FILE) must be set when PODIUM_DEBUG is false"
+    )
+ALLOWED_HOSTS = env.string_list(
+    "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"], "comma-separated host names served"
+)
+CSRF_TRUSTED_ORIGINS = env.string_list(
+    "CSRF_TRUSTED_ORIGINS", [], "comma-separated origins (https://host) trusted for forms"
+)
+SITE_URL = env.string("SITE_URL", "http://127.0.0.1:8000", "public base URL of this instance")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "podium.core",
+    "podium.accounts",
+    "podium.organizations",
+    "podium.datasets",
+    "podium.queues",
+    "podium.competitions",
+    "podium.leaderboards",
+    "podium.participation",
+    "podium.submissions",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+]
+
+ROOT_URLCONF = "podium.urls"
+WSGI_APPLICATION = "podium.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env.string(
+            "DATABASE_URL",
+            f"sqlite:///{HOME / 'podium.sqlite3'}",
+            "database URL: sqlite:///path or postgres://user:pass@host:port/name",
+        ),
+        conn_max_age=60,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers proceed while one writer commits; the busy timeout makes a second
+    # writer wait instead of failing at once with "database is locked".
+    # SQLite cannot create the folder its file lives in.
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+
+_storage_url = env.string(
+    "STORAGE_URL",
+    f"file://{HOME / 'storage'}",
+    "file storage: file:///folder, or s3://bucket[/prefix][?endpoint_url=...&region=...]",
+)
+_storage = urlsplit(_storage_url)
+if _storage.scheme == "file":
+    STORAGE_ROOT = Path(_storage.path)
+    _default_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(STORAGE_ROOT)},
+    }
+elif _storage.scheme == "s3":
+    STORAGE_ROOT = HOME / "storage"
+    _query = {key: values[-1] for key, values in parse_qs(_storage.query).items()}
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _storage.netloc,
+            "location": _storage.path.strip("/"),
+            "endpoint_url": _query.get("endpoint_url"),
+            "region_name": _query.get("region"),
+            "access_key": env.secret("S3_ACCESS_KEY_ID", "", "S3 access key id"),
+            "secret_key": env.secret("S3_SECRET_ACCESS_KEY", "", "S3 secret access key"),
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+else:
+    raise env.SettingError(f"PODIUM_STORAGE_URL must start with file:// or s3://, not {_storage_url!r}")
+
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+STATIC_URL = "static/"
+STATIC_ROOT = HOME / "static"
+
+_email = env.string(
+    "EMAIL_BACKEND", "console", "where mail goes: console, smtp, or a dotted backend class path"
+)
+EMAIL_BACKEND = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+}.get(_email, _email)
+EMAIL_HOST = env.string("EMAIL_HOST", "localhost", "SMTP host")
+EMAIL_PORT = env.integer("EMAIL_PORT", 25, "SMTP port", minimum=1)
+EMAIL_HOST_USER = env.string("EMAIL_HOST_USER", "", "SMTP user")
+EMAIL_HOST_PASSWORD = env.secret("EMAIL_HOST_PASSWORD", "", "SMTP password")
+EMAIL_USE_TLS = env.boolean("EMAIL_USE_TLS", False, "use STARTTLS with the SMTP server")
+DEFAULT_FROM_EMAIL = env.string(
+    "DEFAULT_FROM_EMAIL", "podium@localhost", "sender address of Podium's mail"
+)
+
+# Limits on what organizers upload; HOSTILE.md part A.
+BUNDLE_MAX_BYTES = env.integer(
+    "BUNDLE_MAX_BYTES", 2 * 1024**3, "largest uncompressed size of a competition bundle", minimum=1
+)
+BUNDLE_MAX_ENTRIES = env.integer(
+    "BUNDLE_MAX_ENTRIES", 20_000, "most files and folders in a competition bundle", minimum=1
+)
+USER_QUOTA_BYTES = env.integer(
+    "USER_QUOTA_BYTES", 20 * 1024**3, "storage each user may fill with data files", minimum=0
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024**2
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+LOGIN_URL = "/admin/login/"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "podium.core.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Podium API",
+    "DESCRIPTION": "Evaluation-as-a-service for AI benchmarks.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "frame-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+}
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.string("LOG_LEVEL", "INFO", "log level")},
+}

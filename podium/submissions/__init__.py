@@ -1,0 +1,1 @@
+"""Submissions, their scores and the status state machine."""

@@ -1,0 +1,1 @@
+"""Podium's command-line and Python client. It speaks HTTP to the REST API and nothing else."""
