@@ -146,7 +146,9 @@ elif _storage.scheme == "s3":
         },
     }
 else:
-    raise env.SettingError(f"PODIUM_STORAGE_URL must start with file:// or s3://, not {_storage_url!r}")
+    raise env.SettingError(
+        f"PODIUM_STORAGE_URL must start with file:// or s3://, not {_storage_url!r}"
+    )
 
 STORAGES = {
     "default": _default_storage,
@@ -158,15 +160,20 @@ STATIC_ROOT = HOME / "static"
 _email = env.string(
     "EMAIL_BACKEND", "console", "where mail goes: console, smtp, or a dotted backend class path"
 )
-EMAIL_BACKEND = {
+_email_backend = {
     "console": "django.core.mail.backends.console.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
 }.get(_email, _email)
-EMAIL_HOST = env.string("EMAIL_HOST", "localhost", "SMTP host")
-EMAIL_PORT = env.integer("EMAIL_PORT", 25, "SMTP port", minimum=1)
-EMAIL_HOST_USER = env.string("EMAIL_HOST_USER", "", "SMTP user")
-EMAIL_HOST_PASSWORD = env.secret("EMAIL_HOST_PASSWORD", "", "SMTP password")
-EMAIL_USE_TLS = env.boolean("EMAIL_USE_TLS", False, "use STARTTLS with the SMTP server")
+_email_options: dict[str, object] = {}
+if _email_backend.endswith("smtp.EmailBackend"):
+    _email_options = {
+        "host": env.string("EMAIL_HOST", "localhost", "SMTP host"),
+        "port": env.integer("EMAIL_PORT", 25, "SMTP port", minimum=1),
+        "username": env.string("EMAIL_HOST_USER", "", "SMTP user"),
+        "password": env.secret("EMAIL_HOST_PASSWORD", "", "SMTP password"),
+        "use_tls": env.boolean("EMAIL_USE_TLS", False, "use STARTTLS with the SMTP server"),
+    }
+MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = env.string(
     "DEFAULT_FROM_EMAIL", "podium@localhost", "sender address of Podium's mail"
 )

@@ -43,9 +43,7 @@ class Budget:
     def take_bytes(self, count: int, where: str) -> None:
         self.bytes_used += count
         if self.bytes_used > self.max_bytes:
-            raise ArchiveError(
-                f"{where}: unpacks to more than {self.max_bytes} bytes (zip bomb?)"
-            )
+            raise ArchiveError(f"{where}: unpacks to more than {self.max_bytes} bytes (zip bomb?)")
 
 
 def safe_member_path(name: str) -> PurePosixPath:
@@ -96,9 +94,8 @@ def _check_declared(archive: zipfile.ZipFile, budget: Budget, where: str) -> lis
         if key in seen:
             raise ArchiveError(f"{where}: member {info.filename!r} appears twice")
         seen.add(key)
-        if (
-            info.file_size > RATIO_MIN_BYTES
-            and info.file_size > budget.max_ratio * max(info.compress_size, 1)
+        if info.file_size > RATIO_MIN_BYTES and info.file_size > budget.max_ratio * max(
+            info.compress_size, 1
         ):
             raise ArchiveError(
                 f"{where}: member {info.filename!r} compresses more than "
@@ -107,9 +104,7 @@ def _check_declared(archive: zipfile.ZipFile, budget: Budget, where: str) -> lis
     # Entries whose data overlap reuse the same compressed bytes many times over. The
     # smallest possible local header (30 bytes and the name, no extra field) makes this a
     # lower bound on each entry's span, so an honest archive never trips it.
-    spans = sorted(
-        ((info.header_offset, info) for info in members), key=lambda pair: pair[0]
-    )
+    spans = sorted(((info.header_offset, info) for info in members), key=lambda pair: pair[0])
     for (offset, info), (next_offset, next_info) in zip(spans, spans[1:], strict=False):
         minimum_end = offset + 30 + len(info.orig_filename.encode()) + info.compress_size
         if minimum_end > next_offset:

@@ -63,8 +63,14 @@ def parse(value: object) -> datetime:
         microsecond = int((fraction + "000000")[:6]) if fraction else 0
     try:
         moment = datetime(
-            int(match["y"]), int(match["m"]), int(match["d"]),
-            hour, minute, second, microsecond, tzinfo=_offset(match["tz"]),
+            int(match["y"]),
+            int(match["m"]),
+            int(match["d"]),
+            hour,
+            minute,
+            second,
+            microsecond,
+            tzinfo=_offset(match["tz"]),
         )
     except ValueError as exc:
         raise DateError(f"{value!r} is not a real date or time ({exc})") from None

@@ -49,7 +49,10 @@ def export_bundle(competition: Competition, target: Path) -> None:
     """Writes `competition` as a bundle zip at `target`."""
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         writer = _Writer(archive)
-        archive.writestr("competition.yaml", yaml.safe_dump(_document(competition, writer), sort_keys=False, allow_unicode=True))
+        archive.writestr(
+            "competition.yaml",
+            yaml.safe_dump(_document(competition, writer), sort_keys=False, allow_unicode=True),
+        )
 
 
 def _document(competition: Competition, writer: _Writer) -> dict[str, Any]:
@@ -73,15 +76,26 @@ def _document(competition: Competition, writer: _Writer) -> dict[str, Any]:
         document["image"] = writer.data(competition.logo, "assets")
     document["terms"] = writer.text("terms.md", competition.terms)
     document["pages"] = [
-        {"title": page.title, "file": writer.text(f"pages/{page.index:02d}-{_slug(page.title)}.md", page.content)}
+        {
+            "title": page.title,
+            "file": writer.text(f"pages/{page.index:02d}-{_slug(page.title)}.md", page.content),
+        }
         for page in competition.pages.order_by("index")
     ]
     for name in (
-        "registration_auto_approve", "docker_image", "make_programs_available",
-        "make_input_data_available", "enable_detailed_results",
-        "show_detailed_results_in_submission_panel", "show_detailed_results_in_leaderboard",
-        "auto_run_submissions", "can_participants_make_submissions_public", "competition_type",
-        "forum_enabled", "contact_email", "reward",
+        "registration_auto_approve",
+        "docker_image",
+        "make_programs_available",
+        "make_input_data_available",
+        "enable_detailed_results",
+        "show_detailed_results_in_submission_panel",
+        "show_detailed_results_in_leaderboard",
+        "auto_run_submissions",
+        "can_participants_make_submissions_public",
+        "competition_type",
+        "forum_enabled",
+        "contact_email",
+        "reward",
     ):
         document[name] = getattr(competition, name)
     if competition.queue is not None:
@@ -95,7 +109,9 @@ def _document(competition: Competition, writer: _Writer) -> dict[str, Any]:
                 "index": position,
                 "name": solution.name,
                 "description": solution.description,
-                "tasks": sorted(task_index[task.pk] for task in solution.tasks.all() if task.pk in task_index),
+                "tasks": sorted(
+                    task_index[task.pk] for task in solution.tasks.all() if task.pk in task_index
+                ),
                 "path": writer.data(solution.data, "solutions"),
             }
             for position, solution in enumerate(solutions)
@@ -142,7 +158,10 @@ def _document(competition: Competition, writer: _Writer) -> dict[str, Any]:
                     "index": column.index,
                     "sorting": column.sorting,
                     **(
-                        {"computation": column.computation, "computation_indexes": column.computation_indexes}
+                        {
+                            "computation": column.computation,
+                            "computation_indexes": column.computation_indexes,
+                        }
                         if column.computation
                         else {}
                     ),

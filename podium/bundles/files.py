@@ -14,7 +14,9 @@ from podium.bundles import archive, yamlsafe
 from podium.bundles.problems import Problems
 from podium.bundles.spec import FileRef
 
-UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
+UUID = re.compile(
+    r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
+)
 TEXT_LIMIT = 1024 * 1024
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_MAX_PIXELS = 4096 * 4096
@@ -77,7 +79,9 @@ class Resolver:
             folder.mkdir()
             if zipfile.is_zipfile(target):
                 try:
-                    archive.extract(target, folder, self.budget, where=str(target.relative_to(self.root)))
+                    archive.extract(
+                        target, folder, self.budget, where=str(target.relative_to(self.root))
+                    )
                 except archive.ArchiveError as exc:
                     self.problems.error(path, str(exc))
                     return None
@@ -159,7 +163,10 @@ class Resolver:
             self.problems.error(path, f"{written!r} is larger than {LOGO_MAX_BYTES} bytes")
             return None
         if PurePosixPath(target.name).suffix.lower() == ".svg":
-            self.problems.error(path, "SVG logos are not accepted (they can carry scripts); use PNG, JPEG, GIF or WebP")
+            self.problems.error(
+                path,
+                "SVG logos are not accepted (they can carry scripts); use PNG, JPEG, GIF or WebP",
+            )
             return None
         try:
             with warnings.catch_warnings():
@@ -172,10 +179,18 @@ class Resolver:
                         )
                         return None
                     if image.format not in LOGO_FORMATS:
-                        self.problems.error(path, f"{written!r} is {image.format}; use PNG, JPEG, GIF or WebP")
+                        self.problems.error(
+                            path, f"{written!r} is {image.format}; use PNG, JPEG, GIF or WebP"
+                        )
                         return None
                     image.verify()
-        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        except (
+            OSError,
+            SyntaxError,
+            ValueError,
+            Image.DecompressionBombError,
+            Image.DecompressionBombWarning,
+        ) as exc:
             self.problems.error(path, f"{written!r} is not a readable image ({exc})")
             return None
         return target

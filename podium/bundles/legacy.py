@@ -6,6 +6,7 @@ then validates; problems found here use the legacy key paths.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from podium.bundles import dates
@@ -78,7 +79,8 @@ def _phases(document: dict[str, Any], converted: dict[str, Any], problems: Probl
     task_of: dict[tuple[Any, ...], int] = {}
     phases = []
     for position, (_, name, phase) in enumerate(entries):
-        signature = tuple(phase.get(legacy) for legacy, _ in TASK_FIELDS) + (
+        signature = (
+            *(phase.get(legacy) for legacy, _ in TASK_FIELDS),
             phase.get("ingestion_program_only_during_scoring"),
         )
         if signature not in task_of:
@@ -88,7 +90,9 @@ def _phases(document: dict[str, Any], converted: dict[str, Any], problems: Probl
                 if phase.get(legacy) is not None:
                     task[current] = phase[legacy]
             if phase.get("ingestion_program_only_during_scoring") is not None:
-                task["ingestion_only_during_scoring"] = phase["ingestion_program_only_during_scoring"]
+                task["ingestion_only_during_scoring"] = phase[
+                    "ingestion_program_only_during_scoring"
+                ]
             tasks.append(task)
         converted_phase: dict[str, Any] = {
             "name": phase.get("label", name),
@@ -96,16 +100,21 @@ def _phases(document: dict[str, Any], converted: dict[str, Any], problems: Probl
             "start": phase.get("start_date"),
             "tasks": [task_of[signature]],
         }
-        for key in ("max_submissions", "max_submissions_per_day", "execution_time_limit",
-                    "starting_kit", "public_data"):
+        for key in (
+            "max_submissions",
+            "max_submissions_per_day",
+            "execution_time_limit",
+            "starting_kit",
+            "public_data",
+        ):
             if phase.get(key) is not None:
                 converted_phase[key] = phase[key]
         if position > 0 and phase.get("auto_migration") is not None:
             converted_phase["auto_migrate_to_this_phase"] = phase["auto_migration"]
         phases.append(converted_phase)
     # A phase ends when the next one starts; the last one at the competition's end_date.
-    for current, following in zip(phases, phases[1:], strict=False):
-        current["end"] = following["start"]
+    for earlier, later in itertools.pairwise(phases):
+        earlier["end"] = later["start"]
     if phases and document.get("end_date") is not None:
         try:
             dates.parse(document["end_date"])
@@ -153,7 +162,9 @@ def _leaderboards(document: dict[str, Any], converted: dict[str, Any], problems:
         if board_position is None and len(ordered) == 1:
             board_position = 0
         if board_position is None:
-            problems.error(f"{path}.leaderboard", "names no leaderboard of leaderboard.leaderboards")
+            problems.error(
+                f"{path}.leaderboard", "names no leaderboard of leaderboard.leaderboards"
+            )
             continue
         column_index[str(key)] = position
         converted_column: dict[str, Any] = {
@@ -177,7 +188,9 @@ def _leaderboards(document: dict[str, Any], converted: dict[str, Any], problems:
         for column in board["columns"]:
             sources = column.get("computation_indexes")
             if isinstance(sources, list):
-                column["computation_indexes"] = [column_index.get(str(source), -1) for source in sources]
+                column["computation_indexes"] = [
+                    column_index.get(str(source), -1) for source in sources
+                ]
         if board["columns"]:
             board["primary_index"] = board["columns"][0]["index"]
     converted["leaderboards"] = converted_boards

@@ -37,26 +37,79 @@ SUBMISSION_RULES = (
     "Force_Best",
 )
 TOP_LEVEL = (
-    "version", "title", "image", "terms", "description", "pages", "registration_auto_approve",
-    "docker_image", "queue", "make_programs_available", "make_input_data_available",
-    "enable_detailed_results", "show_detailed_results_in_submission_panel",
-    "show_detailed_results_in_leaderboard", "auto_run_submissions",
-    "can_participants_make_submissions_public", "competition_type", "forum_enabled",
-    "contact_email", "reward", "fact_sheet", "tasks", "phases", "leaderboards", "solutions",
+    "version",
+    "title",
+    "image",
+    "terms",
+    "description",
+    "pages",
+    "registration_auto_approve",
+    "docker_image",
+    "queue",
+    "make_programs_available",
+    "make_input_data_available",
+    "enable_detailed_results",
+    "show_detailed_results_in_submission_panel",
+    "show_detailed_results_in_leaderboard",
+    "auto_run_submissions",
+    "can_participants_make_submissions_public",
+    "competition_type",
+    "forum_enabled",
+    "contact_email",
+    "reward",
+    "fact_sheet",
+    "tasks",
+    "phases",
+    "leaderboards",
+    "solutions",
 )
 TASK_KEYS = (
-    "index", "name", "description", "key", "scoring_program", "ingestion_program",
-    "input_data", "reference_data", "ingestion_only_during_scoring",
+    "index",
+    "name",
+    "description",
+    "key",
+    "scoring_program",
+    "ingestion_program",
+    "input_data",
+    "reference_data",
+    "ingestion_only_during_scoring",
 )
 PHASE_KEYS = (
-    "index", "name", "description", "start", "end", "tasks", "max_submissions",
-    "max_submissions_per_day", "execution_time_limit", "auto_migrate_to_this_phase",
-    "hide_output", "hide_prediction_output", "hide_score_output", "starting_kit",
-    "public_data", "leaderboard", "solutions",
+    "index",
+    "name",
+    "description",
+    "start",
+    "end",
+    "tasks",
+    "max_submissions",
+    "max_submissions_per_day",
+    "execution_time_limit",
+    "auto_migrate_to_this_phase",
+    "hide_output",
+    "hide_prediction_output",
+    "hide_score_output",
+    "starting_kit",
+    "public_data",
+    "leaderboard",
+    "solutions",
 )
-LEADERBOARD_KEYS = ("title", "key", "columns", "hidden", "submission_rule", "primary_index", "index")
+LEADERBOARD_KEYS = (
+    "title",
+    "key",
+    "columns",
+    "hidden",
+    "submission_rule",
+    "primary_index",
+    "index",
+)
 COLUMN_KEYS = (
-    "title", "key", "index", "sorting", "computation", "computation_indexes", "hidden",
+    "title",
+    "key",
+    "index",
+    "sorting",
+    "computation",
+    "computation_indexes",
+    "hidden",
     "precision",
 )
 FACT_SHEET_KEYS = ("key", "type", "title", "selection", "is_required", "is_on_leaderboard")
@@ -90,8 +143,11 @@ def find_yaml(root: Path, problems: Problems) -> Path:
     if len(entries) == 1 and entries[0].is_dir():
         for name in YAML_NAMES:
             if (entries[0] / name).is_file():
-                problems.warn("", f"competition.yaml found inside the folder '{entries[0].name}/'; "
-                              "that folder is used as the bundle's root")
+                problems.warn(
+                    "",
+                    f"competition.yaml found inside the folder '{entries[0].name}/'; "
+                    "that folder is used as the bundle's root",
+                )
                 return entries[0] / name
     raise BundleInvalid([Problem("", "no competition.yaml at the bundle's root")])
 
@@ -105,7 +161,9 @@ def parse(root: Path, workspace: Path, budget: archive.Budget) -> BundleSpec:
     except yamlsafe.YamlError as exc:
         raise BundleInvalid([Problem("", str(exc))]) from None
     if not isinstance(document, dict):
-        raise BundleInvalid([Problem("", f"{yaml_path.name} must be a mapping, got {describe(document)}")])
+        raise BundleInvalid(
+            [Problem("", f"{yaml_path.name} must be a mapping, got {describe(document)}")]
+        )
     version = _version(document, problems)
     if version == "1.5":
         document = legacy.to_v2(document, problems)
@@ -150,8 +208,10 @@ class _Parser:
             version=version,
             title=top.text("title", required=True, limit=256),
             description=top.text("description"),
-            logo=self.files.logo(top.raw("image"), "image") if top.has("image") else self._no_logo(),
-            terms=self.files.text(top.raw("terms"), "terms") if top.has("terms") else self._required("terms"),
+            logo=self._logo(top),
+            terms=self.files.text(top.raw("terms"), "terms")
+            if top.has("terms")
+            else self._required("terms"),
             pages=self.pages(top),
             registration_auto_approve=top.boolean("registration_auto_approve", False),
             docker_image=top.text("docker_image", default="codalab/codalab-legacy:py37", limit=256),
@@ -169,7 +229,9 @@ class _Parser:
             can_participants_make_submissions_public=top.boolean(
                 "can_participants_make_submissions_public", True
             ),
-            competition_type=top.choice("competition_type", ("competition", "benchmark"), "competition"),
+            competition_type=top.choice(
+                "competition_type", ("competition", "benchmark"), "competition"
+            ),
             forum_enabled=top.boolean("forum_enabled", True),
             contact_email=top.text("contact_email", limit=254),
             reward=top.text("reward", limit=500),
@@ -184,20 +246,29 @@ class _Parser:
         self.problems.error(key, "required")
         return ""
 
-    def _no_logo(self) -> None:
-        self.problems.error("image", "required (the path of the logo file)")
+    def _logo(self, top: Reader) -> Path | None:
+        if not top.has("image"):
+            self.problems.error("image", "required (the path of the logo file)")
+            return None
+        return self.files.logo(top.raw("image"), "image")
 
     def pages(self, top: Reader) -> list[PageSpec]:
         pages = []
         for position, item in enumerate(top.items("pages")):
             path = join("pages", position)
             if not isinstance(item, dict):
-                self.problems.error(path, f"expected a mapping with title and file, got {describe(item)}")
+                self.problems.error(
+                    path, f"expected a mapping with title and file, got {describe(item)}"
+                )
                 continue
             page = Reader(item, path, self.problems)
             page.warn_unknown(("title", "file", "index"))
             title = page.text("title", required=True, limit=256)
-            content = self.files.text(page.raw("file"), page.at("file"), required=False) if page.has("file") else ""
+            content = (
+                self.files.text(page.raw("file"), page.at("file"), required=False)
+                if page.has("file")
+                else ""
+            )
             if not page.has("file"):
                 self.problems.error(page.at("file"), "required")
             pages.append(PageSpec(title=title, content=content))
@@ -227,15 +298,27 @@ class _Parser:
                     index=index or 0,
                     name=task.text("name", required=True, limit=256),
                     description=task.text("description"),
-                    scoring_program=self.files.program(task.raw("scoring_program"), task.at("scoring_program"))
-                    if task.has("scoring_program") else None,
-                    ingestion_program=self.files.program(task.raw("ingestion_program"), task.at("ingestion_program"))
-                    if task.has("ingestion_program") else None,
+                    scoring_program=self.files.program(
+                        task.raw("scoring_program"), task.at("scoring_program")
+                    )
+                    if task.has("scoring_program")
+                    else None,
+                    ingestion_program=self.files.program(
+                        task.raw("ingestion_program"), task.at("ingestion_program")
+                    )
+                    if task.has("ingestion_program")
+                    else None,
                     input_data=self.files.reference(task.raw("input_data"), task.at("input_data"))
-                    if task.has("input_data") else None,
-                    reference_data=self.files.reference(task.raw("reference_data"), task.at("reference_data"))
-                    if task.has("reference_data") else None,
-                    ingestion_only_during_scoring=task.boolean("ingestion_only_during_scoring", False),
+                    if task.has("input_data")
+                    else None,
+                    reference_data=self.files.reference(
+                        task.raw("reference_data"), task.at("reference_data")
+                    )
+                    if task.has("reference_data")
+                    else None,
+                    ingestion_only_during_scoring=task.boolean(
+                        "ingestion_only_during_scoring", False
+                    ),
                 )
             )
         return tasks
@@ -254,7 +337,9 @@ class _Parser:
             file = None
             if key is None:
                 if not item.has("path"):
-                    self.problems.error(item.at("path"), "required (or 'key' of an existing solution)")
+                    self.problems.error(
+                        item.at("path"), "required (or 'key' of an existing solution)"
+                    )
                 else:
                     file = self.files.reference(item.raw("path"), item.at("path"), may_reuse=False)
             solutions.append(
@@ -286,25 +371,36 @@ class _Parser:
                 indexes.append(value)
         return indexes
 
-    def phases(self, top: Reader, task_indexes: set[int], leaderboard_keys: set[str]) -> list[PhaseSpec]:
+    def phases(
+        self, top: Reader, task_indexes: set[int], leaderboard_keys: set[str]
+    ) -> list[PhaseSpec]:
         entries = top.mapping_items("phases")
         if top.has("phases") and not entries and isinstance(top.raw("phases"), list):
             self.problems.error("phases", "must hold at least one phase")
         # Codabench orders phases by their optional `index`, then by position.
-        entries.sort(key=lambda entry: (_sort_index(entry[1].raw("index"), entry[0])))
+        entries.sort(key=lambda entry: _sort_index(entry[1].raw("index"), entry[0]))
         phases: list[PhaseSpec] = []
         for order, (_, phase) in enumerate(entries):
             phase.warn_unknown(PHASE_KEYS)
             start = self._date(phase, "start", required=True)
             end = self._date(phase, "end", required=False)
             if start and end and end <= start:
-                self.problems.error(phase.at("end"), f"before start ({end:%Y-%m-%d %H:%M} UTC is not after {start:%Y-%m-%d %H:%M} UTC)")
+                self.problems.error(
+                    phase.at("end"),
+                    f"before start ({end:%Y-%m-%d %H:%M} UTC is not after "
+                    f"{start:%Y-%m-%d %H:%M} UTC)",
+                )
             leaderboard = phase.text("leaderboard") or None
             if leaderboard is not None and leaderboard not in leaderboard_keys:
-                self.problems.error(phase.at("leaderboard"), f"no leaderboard has key {leaderboard!r}")
+                self.problems.error(
+                    phase.at("leaderboard"), f"no leaderboard has key {leaderboard!r}"
+                )
             auto_migrate = phase.boolean("auto_migrate_to_this_phase", False)
             if auto_migrate and order == 0:
-                self.problems.error(phase.at("auto_migrate_to_this_phase"), "the first phase has no phase to migrate from")
+                self.problems.error(
+                    phase.at("auto_migrate_to_this_phase"),
+                    "the first phase has no phase to migrate from",
+                )
             phases.append(
                 PhaseSpec(
                     index=order,
@@ -317,15 +413,22 @@ class _Parser:
                     max_submissions_per_day=_unlimited(phase.integer("max_submissions_per_day", 5)),
                     execution_time_limit=phase.integer(
                         "execution_time_limit", 600, minimum=1, maximum=MAX_EXECUTION_TIME
-                    ) or 600,
+                    )
+                    or 600,
                     auto_migrate_to_this_phase=auto_migrate,
                     hide_output=phase.boolean("hide_output", False),
                     hide_prediction_output=phase.boolean("hide_prediction_output", False),
                     hide_score_output=phase.boolean("hide_score_output", False),
-                    starting_kit=self.files.reference(phase.raw("starting_kit"), phase.at("starting_kit"))
-                    if phase.has("starting_kit") else None,
-                    public_data=self.files.reference(phase.raw("public_data"), phase.at("public_data"))
-                    if phase.has("public_data") else None,
+                    starting_kit=self.files.reference(
+                        phase.raw("starting_kit"), phase.at("starting_kit")
+                    )
+                    if phase.has("starting_kit")
+                    else None,
+                    public_data=self.files.reference(
+                        phase.raw("public_data"), phase.at("public_data")
+                    )
+                    if phase.has("public_data")
+                    else None,
                     leaderboard=leaderboard,
                 )
             )
@@ -351,7 +454,9 @@ class _Parser:
             following = phases[position + 1]
             if phase.end is None:
                 if reader.raw("end") is None:
-                    self.problems.error(reader.at("end"), "required: only the last phase may be open-ended")
+                    self.problems.error(
+                        reader.at("end"), "required: only the last phase may be open-ended"
+                    )
                 continue
             if following.start < phase.end:
                 self.problems.error(
@@ -405,7 +510,10 @@ class _Parser:
             if key in keys:
                 self.problems.error(column.at("key"), f"another column already has key {key!r}")
             if key.startswith("podium:") and key not in METRIC_KEYS:
-                self.problems.error(column.at("key"), f"unknown measurement; known: {', '.join(sorted(METRIC_KEYS))}")
+                self.problems.error(
+                    column.at("key"),
+                    f"unknown measurement; known: {', '.join(sorted(METRIC_KEYS))}",
+                )
             keys.add(key)
             indexes.add(index or 0)
             computation = column.choice("computation", ("avg", "sum", "min", "max"), "")
@@ -413,9 +521,12 @@ class _Parser:
             computation_indexes: list[int] | None = None
             if computed_from is not None:
                 if not isinstance(computed_from, list) or not all(
-                    isinstance(value, int) and not isinstance(value, bool) for value in computed_from
+                    isinstance(value, int) and not isinstance(value, bool)
+                    for value in computed_from
                 ):
-                    self.problems.error(column.at("computation_indexes"), "expected a list of column indexes")
+                    self.problems.error(
+                        column.at("computation_indexes"), "expected a list of column indexes"
+                    )
                 else:
                     computation_indexes = list(computed_from)
             if bool(computation) != bool(computation_indexes):
@@ -435,12 +546,13 @@ class _Parser:
                     precision=column.integer("precision", 2, maximum=20) or 0,
                 )
             )
-        for position, column in enumerate(columns):
-            for value in column.computation_indexes or []:
+        for position, parsed in enumerate(columns):
+            path = join(join(board.at("columns"), position), "computation_indexes")
+            for value in parsed.computation_indexes or []:
                 if value not in indexes:
-                    self.problems.error(join(board.at("columns"), position) + ".computation_indexes", f"no column has index {value}")
-                elif value == column.index:
-                    self.problems.error(join(board.at("columns"), position) + ".computation_indexes", "a column cannot be computed from itself")
+                    self.problems.error(path, f"no column has index {value}")
+                elif value == parsed.index:
+                    self.problems.error(path, "a column cannot be computed from itself")
         return columns
 
     def fact_sheet(self, top: Reader) -> dict[str, dict[str, Any]] | None:
@@ -448,7 +560,9 @@ class _Parser:
         if raw is None:
             return None
         if not isinstance(raw, dict):
-            self.problems.error("fact_sheet", f"expected a mapping of questions, got {describe(raw)}")
+            self.problems.error(
+                "fact_sheet", f"expected a mapping of questions, got {describe(raw)}"
+            )
             return None
         questions: dict[str, dict[str, Any]] = {}
         for name, item in raw.items():
@@ -466,10 +580,17 @@ class _Parser:
                 self.problems.error(question.at("type"), "required (checkbox, text or select)")
             selection = question.raw("selection")
             if kind == "select":
-                if not isinstance(selection, list) or not selection or not all(
-                    isinstance(option, str | int | float) and not isinstance(option, bool) for option in selection
+                if (
+                    not isinstance(selection, list)
+                    or not selection
+                    or not all(
+                        isinstance(option, str | int | float) and not isinstance(option, bool)
+                        for option in selection
+                    )
                 ):
-                    self.problems.error(question.at("selection"), "a select question needs a list of options")
+                    self.problems.error(
+                        question.at("selection"), "a select question needs a list of options"
+                    )
                     selection = []
                 selection = [str(option) for option in selection]
             elif isinstance(selection, list):
@@ -495,4 +616,4 @@ def _sort_index(value: object, position: int) -> tuple[int, int]:
 
 def _unlimited(value: int | None) -> int | None:
     """Codabench reads 0 as 'no limit'."""
-    return None if not value else value
+    return value or None

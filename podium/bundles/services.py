@@ -112,14 +112,18 @@ def _resolve_reused(spec: BundleSpec, owner: User) -> _Reused:
     Absent and not-allowed read the same, so keys of other users' objects do not leak.
     """
     problems = Problems()
-    usable_tasks = Task.objects.all() if owner.is_superuser else Task.objects.filter(
-        Q(created_by=owner) | Q(is_public=True)
+    usable_tasks = (
+        Task.objects.all()
+        if owner.is_superuser
+        else Task.objects.filter(Q(created_by=owner) | Q(is_public=True))
     )
-    usable_data = Data.objects.all() if owner.is_superuser else Data.objects.filter(
-        Q(owner=owner) | Q(is_public=True)
+    usable_data = (
+        Data.objects.all()
+        if owner.is_superuser
+        else Data.objects.filter(Q(owner=owner) | Q(is_public=True))
     )
-    usable_solutions = Solution.objects.all() if owner.is_superuser else Solution.objects.filter(
-        created_by=owner
+    usable_solutions = (
+        Solution.objects.all() if owner.is_superuser else Solution.objects.filter(created_by=owner)
     )
     reused = _Reused(tasks={}, data={}, solutions={}, queue=None)
     for position, task in enumerate(spec.tasks):
@@ -130,15 +134,21 @@ def _resolve_reused(spec: BundleSpec, owner: User) -> _Reused:
             else:
                 reused.tasks[task.key] = found
         for name in ("scoring_program", "ingestion_program", "input_data", "reference_data"):
-            _reuse_data(getattr(task, name), f"tasks[{position}].{name}", usable_data, reused, problems)
+            _reuse_data(
+                getattr(task, name), f"tasks[{position}].{name}", usable_data, reused, problems
+            )
     for position, phase in enumerate(spec.phases):
         for name in ("starting_kit", "public_data"):
-            _reuse_data(getattr(phase, name), f"phases[{position}].{name}", usable_data, reused, problems)
+            _reuse_data(
+                getattr(phase, name), f"phases[{position}].{name}", usable_data, reused, problems
+            )
     for position, solution in enumerate(spec.solutions):
         if solution.key:
             found_solution = _by_key(usable_solutions, solution.key)
             if found_solution is None:
-                problems.error(f"solutions[{position}].key", f"no solution {solution.key!r} that you may use")
+                problems.error(
+                    f"solutions[{position}].key", f"no solution {solution.key!r} that you may use"
+                )
             else:
                 reused.solutions[solution.key] = found_solution
     if spec.queue:
@@ -200,7 +210,7 @@ class _Saver:
         return self._by_folder[cache_key]
 
     def forget_blobs(self) -> None:
-        datasets.remove_orphan_blobs([data.file.name for data in self.created])
+        datasets.remove_orphan_blobs([str(data.file.name) for data in self.created])
 
     def save(self, spec: BundleSpec) -> Competition:
         competition = Competition.objects.create(
@@ -311,7 +321,9 @@ class _Saver:
                 description=task_spec.description,
                 created_by=self.owner,
                 scoring_program=scoring,
-                ingestion_program=self.data(task_spec.ingestion_program, Data.Kind.INGESTION_PROGRAM),
+                ingestion_program=self.data(
+                    task_spec.ingestion_program, Data.Kind.INGESTION_PROGRAM
+                ),
                 input_data=self.data(task_spec.input_data, Data.Kind.INPUT_DATA),
                 reference_data=self.data(task_spec.reference_data, Data.Kind.REFERENCE_DATA),
                 ingestion_only_during_scoring=task_spec.ingestion_only_during_scoring,

@@ -42,7 +42,11 @@ class TaskAdmin(admin.ModelAdmin[Task]):
     list_display = ["name", "key", "created_by", "is_public"]
     search_fields = ["name", "key"]
     raw_id_fields = [
-        "created_by", "scoring_program", "ingestion_program", "input_data", "reference_data",
+        "created_by",
+        "scoring_program",
+        "ingestion_program",
+        "input_data",
+        "reference_data",
     ]
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -12,7 +13,7 @@ from podium.core.models import Timestamped
 
 
 class CompetitionQuerySet(models.QuerySet["Competition"]):
-    def visible_to(self, user: object) -> CompetitionQuerySet:
+    def visible_to(self, user: Any) -> CompetitionQuerySet:
         """Published competitions, and the ones the caller organizes."""
         if getattr(user, "is_superuser", False):
             return self
@@ -22,7 +23,7 @@ class CompetitionQuerySet(models.QuerySet["Competition"]):
             Q(published=True) | Q(created_by=user) | Q(collaborators=user)
         ).distinct()
 
-    def organized_by(self, user: object) -> CompetitionQuerySet:
+    def organized_by(self, user: Any) -> CompetitionQuerySet:
         if getattr(user, "is_superuser", False):
             return self
         if not getattr(user, "is_authenticated", False):
@@ -63,10 +64,14 @@ class Competition(Timestamped):
     show_detailed_results_in_leaderboard = models.BooleanField(default=True)
     auto_run_submissions = models.BooleanField(default=True)
     can_participants_make_submissions_public = models.BooleanField(default=True)
-    competition_type = models.CharField(max_length=20, choices=Type.choices, default=Type.COMPETITION)
+    competition_type = models.CharField(
+        max_length=20, choices=Type.choices, default=Type.COMPETITION
+    )
     forum_enabled = models.BooleanField(default=True)
     fact_sheet = models.JSONField(
-        null=True, blank=True, help_text="Questions asked at each submission, keyed by question key."
+        null=True,
+        blank=True,
+        help_text="Questions asked at each submission, keyed by question key.",
     )
     bundle = models.ForeignKey(
         "datasets.Data", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -77,12 +82,12 @@ class Competition(Timestamped):
     def __str__(self) -> str:
         return self.title
 
-    def is_organizer(self, user: object) -> bool:
+    def is_organizer(self, user: Any) -> bool:
         if not getattr(user, "is_authenticated", False):
             return False
-        if getattr(user, "is_superuser", False) or self.created_by_id == getattr(user, "pk", None):
+        if user.is_superuser or self.created_by_id == user.pk:
             return True
-        return self.collaborators.filter(pk=getattr(user, "pk", None)).exists()
+        return self.collaborators.filter(pk=user.pk).exists()
 
 
 class Page(models.Model):
@@ -99,7 +104,7 @@ class Page(models.Model):
 
 
 class TaskQuerySet(models.QuerySet["Task"]):
-    def visible_to(self, user: object) -> TaskQuerySet:
+    def visible_to(self, user: Any) -> TaskQuerySet:
         if getattr(user, "is_superuser", False):
             return self
         if not getattr(user, "is_authenticated", False):
@@ -122,9 +127,7 @@ class Task(Timestamped):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tasks"
     )
     is_public = models.BooleanField(default=False)
-    scoring_program = models.ForeignKey(
-        "datasets.Data", on_delete=models.PROTECT, related_name="+"
-    )
+    scoring_program = models.ForeignKey("datasets.Data", on_delete=models.PROTECT, related_name="+")
     ingestion_program = models.ForeignKey(
         "datasets.Data", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -231,3 +234,6 @@ class PhaseTask(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["phase", "task"], name="task_once_per_phase")
         ]
+
+    def __str__(self) -> str:
+        return f"task {self.task_id} of phase {self.phase_id}"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -10,7 +11,7 @@ from podium.core.models import Timestamped
 
 
 class DataQuerySet(models.QuerySet["Data"]):
-    def visible_to(self, user: object) -> DataQuerySet:
+    def visible_to(self, user: Any) -> DataQuerySet:
         """Files the caller may see: public ones, their own, all for platform admins."""
         if getattr(user, "is_superuser", False):
             return self
@@ -18,7 +19,7 @@ class DataQuerySet(models.QuerySet["Data"]):
             return self.filter(is_public=True)
         return self.filter(Q(is_public=True) | Q(owner=user))
 
-    def counted_for(self, user: object) -> DataQuerySet:
+    def counted_for(self, user: Any) -> DataQuerySet:
         return self.filter(owner=user, upload_completed=True)
 
     def bytes_used(self) -> int:

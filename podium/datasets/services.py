@@ -82,7 +82,7 @@ def store_bytes(*, owner: User, kind: str, name: str, content: bytes) -> Data:
 
 
 def read_chunks(data: Data) -> Iterator[bytes]:
-    with default_storage.open(data.file.name, "rb") as stream:
+    with default_storage.open(str(data.file.name), "rb") as stream:
         yield from iter(lambda: stream.read(CHUNK), b"")
 
 

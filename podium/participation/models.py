@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -7,7 +9,7 @@ from podium.core.models import Timestamped
 
 
 class ParticipantQuerySet(models.QuerySet["Participant"]):
-    def visible_to(self, user: object) -> ParticipantQuerySet:
+    def visible_to(self, user: Any) -> ParticipantQuerySet:
         """A participant sees their own registrations; organizers see their competitions'."""
         if getattr(user, "is_superuser", False):
             return self

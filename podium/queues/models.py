@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -10,7 +11,7 @@ from podium.core.models import Timestamped
 
 
 class QueueQuerySet(models.QuerySet["Queue"]):
-    def visible_to(self, user: object) -> QueueQuerySet:
+    def visible_to(self, user: Any) -> QueueQuerySet:
         if getattr(user, "is_superuser", False):
             return self
         if not getattr(user, "is_authenticated", False):

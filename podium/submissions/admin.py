@@ -22,8 +22,17 @@ class SubmissionAdmin(admin.ModelAdmin[Submission]):
     list_filter = ["status"]
     search_fields = ["owner__username"]
     raw_id_fields = [
-        "owner", "participant", "phase", "task", "parent", "organization", "data",
-        "leaderboard", "prediction_result", "scoring_result", "detailed_result",
+        "owner",
+        "participant",
+        "phase",
+        "task",
+        "parent",
+        "organization",
+        "data",
+        "leaderboard",
+        "prediction_result",
+        "scoring_result",
+        "detailed_result",
     ]
     readonly_fields = ["status", "secret", "attempt"]
     inlines = [ScoreInline, StatusChangeInline]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -15,7 +16,7 @@ def _job_secret() -> str:
 
 
 class SubmissionQuerySet(models.QuerySet["Submission"]):
-    def visible_to(self, user: object) -> SubmissionQuerySet:
+    def visible_to(self, user: Any) -> SubmissionQuerySet:
         """Own submissions, public ones, and all of a competition one organizes."""
         if getattr(user, "is_superuser", False):
             return self
@@ -108,6 +109,9 @@ class StatusChange(models.Model):
     class Meta:
         ordering = ["submission", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.from_status} -> {self.to_status}"
+
 
 class SubmissionScore(models.Model):
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="scores")
@@ -118,3 +122,6 @@ class SubmissionScore(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["submission", "column"], name="one_score_per_column")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.column_id}={self.value}"

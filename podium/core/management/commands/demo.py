@@ -33,10 +33,14 @@ class Command(BaseCommand):
         folder: Path = options["examples"]
         if not folder.is_dir():
             raise CommandError(f"{folder}: no examples folder")
-        for bundle in sorted(path for path in folder.iterdir() if (path / "competition.yaml").is_file()):
+        for bundle in sorted(
+            path for path in folder.iterdir() if (path / "competition.yaml").is_file()
+        ):
             competition = self._competition(bundle, organizer)
             participation.register(user=participant, competition=competition)
-        self.stdout.write("Open http://127.0.0.1:8000/ (admin pages at /admin/, API at /api/docs/).")
+        self.stdout.write(
+            "Open http://127.0.0.1:8000/ (admin pages at /admin/, API at /api/docs/)."
+        )
 
     def _user(self, username: str, email: str) -> User:
         password = secrets.token_urlsafe(9)

@@ -40,7 +40,9 @@ class Command(BaseCommand):
                 self.stderr.write(f"error: {error}")
             for warning in exc.warnings:
                 self.stderr.write(f"warning: {warning}")
-            raise CommandError(f"{path}: {len(exc.errors)} problem(s); nothing was imported") from None
+            raise CommandError(
+                f"{path}: {len(exc.errors)} problem(s); nothing was imported"
+            ) from None
         if options["json"]:
             self.stdout.write(json.dumps(result.as_json()))
             return
