@@ -64,7 +64,9 @@ def safe_member_path(name: str) -> PurePosixPath:
 
 def _kind(info: zipfile.ZipInfo) -> str:
     mode = info.external_attr >> 16
-    if info.create_system == 3 and mode:  # Unix: the high bits hold st_mode
+    # Unix archivers keep st_mode in the high bits; Python's writestr() leaves the file
+    # type bits at zero, which means a plain entry.
+    if info.create_system == 3 and stat.S_IFMT(mode):
         if stat.S_ISLNK(mode):
             return "symlink"
         if stat.S_ISDIR(mode):

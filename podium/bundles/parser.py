@@ -201,18 +201,23 @@ class _Parser:
         top = Reader(document, "", self.problems)
         if version == "2":
             top.warn_unknown(TOP_LEVEL)
+        title = top.text("title", required=True, limit=256)
+        description = top.text("description")
+        logo = self._logo(top)
+        terms = self.files.text(top.raw("terms"), "terms") if top.has("terms") else None
+        if terms is None:
+            terms = self._required("terms")
+        pages = self.pages(top)
         tasks = self.tasks(top)
         leaderboards = self.leaderboards(top)
         phases = self.phases(top, {task.index for task in tasks}, {lb.key for lb in leaderboards})
         return BundleSpec(
             version=version,
-            title=top.text("title", required=True, limit=256),
-            description=top.text("description"),
-            logo=self._logo(top),
-            terms=self.files.text(top.raw("terms"), "terms")
-            if top.has("terms")
-            else self._required("terms"),
-            pages=self.pages(top),
+            title=title,
+            description=description,
+            logo=logo,
+            terms=terms,
+            pages=pages,
             registration_auto_approve=top.boolean("registration_auto_approve", False),
             docker_image=top.text("docker_image", default="codalab/codalab-legacy:py37", limit=256),
             queue=top.text("queue") or None,

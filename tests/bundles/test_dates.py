@@ -25,7 +25,10 @@ def test_it_reads_every_date_form_of_old_bundles_as_utc(written, expected):
     ("written", "message"),
     [
         ("2019-02-30", "'2019-02-30' is not a real date or time (day is out of range for month)"),
-        ("2019-08-07T25:00", "'2019-08-07T25:00' is not a real date or time (hour must be in 0..23)"),
+        (
+            "2019-08-07T25:00",
+            "'2019-08-07T25:00' is not a real date or time (hour must be in 0..23)",
+        ),
         ("tomorrow", "'tomorrow' is not a date (use 2024-05-31 or 2024-05-31T12:00:00+00:00)"),
         (
             45000,
