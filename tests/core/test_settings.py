@@ -1,0 +1,77 @@
+"""The settings module under different environments, each in a fresh interpreter."""
+
+import json
+import os
+import subprocess
+import sys
+
+PROBE = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps({'db': settings.DATABASES['default']['ENGINE'], "
+    "'storage': settings.STORAGES['default'], 'debug': settings.DEBUG}))"
+)
+
+
+def settings_with(tmp_path, **variables):
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("PODIUM_")}
+    environment |= {"PODIUM_HOME": str(tmp_path), "DJANGO_SETTINGS_MODULE": "podium.settings"}
+    environment |= variables
+    return subprocess.run(
+        [sys.executable, "-c", PROBE], env=environment, capture_output=True, text=True, check=False
+    )
+
+
+def test_the_embedded_default_is_sqlite_and_a_local_folder(tmp_path):
+    result = settings_with(tmp_path)
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout)
+    assert loaded["db"] == "django.db.backends.sqlite3"
+    assert loaded["storage"] == {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "storage")},
+    }
+
+
+def test_postgres_and_s3_are_chosen_by_url(tmp_path):
+    result = settings_with(
+        tmp_path,
+        PODIUM_DATABASE_URL="postgres://podium@127.0.0.1:5432/podium",
+        PODIUM_STORAGE_URL="s3://bucket/prefix?endpoint_url=http://127.0.0.1:9000&region=eu-west-1",
+        PODIUM_S3_ACCESS_KEY_ID="key",
+        PODIUM_S3_SECRET_ACCESS_KEY="secret",
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout)
+    assert loaded["db"] == "django.db.backends.postgresql"
+    assert loaded["storage"]["BACKEND"] == "storages.backends.s3.S3Storage"
+    options = loaded["storage"]["OPTIONS"]
+    assert (options["bucket_name"], options["location"]) == ("bucket", "prefix")
+    assert (options["endpoint_url"], options["region_name"]) == (
+        "http://127.0.0.1:9000",
+        "eu-west-1",
+    )
+    assert (options["access_key"], options["secret_key"]) == ("key", "secret")
+
+
+def test_production_refuses_the_default_secret_key(tmp_path):
+    result = settings_with(tmp_path, PODIUM_DEBUG="false")
+    assert result.returncode == 1
+    assert (
+        "PODIUM_SECRET_KEY (or PODIUM_SECRET_KEY_FILE) must be set when PODIUM_DEBUG is false"
+        in result.stderr
+    )
+
+
+def test_production_starts_with_a_secret_key(tmp_path):
+    result = settings_with(tmp_path, PODIUM_DEBUG="false", PODIUM_SECRET_KEY="x" * 50)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["debug"] is False
+
+
+def test_an_unknown_storage_scheme_is_a_named_error(tmp_path):
+    result = settings_with(tmp_path, PODIUM_STORAGE_URL="ftp://somewhere")
+    assert result.returncode == 1
+    assert (
+        "PODIUM_STORAGE_URL must start with file:// or s3://, not 'ftp://somewhere'"
+        in result.stderr
+    )
