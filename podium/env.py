@@ -11,39 +11,42 @@ from pathlib import Path
 
 PREFIX = "PODIUM_"
 
-# Every variable the settings read, with its one-line documentation. The settings
-# reference page is generated from this table and a test fails when a variable read in
-# settings.py is missing here.
-DOCUMENTED: dict[str, str] = {}
+# Every variable the settings read, with its documentation and default. The settings
+# reference page is generated from this table (`podium-server settings-docs`), and a test
+# fails when the committed page differs.
+DOCUMENTED: dict[str, tuple[str, str]] = {}
 
 
 class SettingError(ValueError):
     """A PODIUM_* variable holds a value Podium cannot use."""
 
 
-def _raw(name: str, doc: str) -> str | None:
-    DOCUMENTED[PREFIX + name] = doc
+def _raw(name: str, doc: str, default: object = None) -> str | None:
+    DOCUMENTED[PREFIX + name] = (doc, "" if default is None else str(default))
     return os.environ.get(PREFIX + name)
 
 
-def string(name: str, default: str, doc: str) -> str:
-    value = _raw(name, doc)
+def string(name: str, default: str, doc: str, *, shown: str | None = None) -> str:
+    """`shown` replaces a default that depends on the machine in the documentation."""
+    value = _raw(name, doc, default if shown is None else shown)
     return default if value is None else value
 
 
 def secret(name: str, default: str, doc: str) -> str:
     """A secret given directly, or read from the file named by NAME_FILE."""
-    file_name = _raw(name + "_FILE", f"a file holding {PREFIX}{name}")
+    DOCUMENTED[PREFIX + name] = (doc, "(insecure, for development)" if default else "")
+    file_name = _raw(name + "_FILE", f"a file holding {PREFIX}{name} (instead of the value)")
     if file_name:
         try:
             return Path(file_name).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise SettingError(f"{PREFIX}{name}_FILE: cannot read {file_name}: {exc}") from exc
-    return string(name, default, doc)
+    value = os.environ.get(PREFIX + name)
+    return default if value is None else value
 
 
 def boolean(name: str, default: bool, doc: str) -> bool:
-    value = _raw(name, doc)
+    value = _raw(name, doc, str(default).lower())
     if value is None:
         return default
     if value == "true":
@@ -54,7 +57,7 @@ def boolean(name: str, default: bool, doc: str) -> bool:
 
 
 def integer(name: str, default: int, doc: str, *, minimum: int = 0) -> int:
-    value = _raw(name, doc)
+    value = _raw(name, doc, default)
     if value is None:
         return default
     try:
@@ -67,7 +70,7 @@ def integer(name: str, default: int, doc: str, *, minimum: int = 0) -> int:
 
 
 def string_list(name: str, default: list[str], doc: str) -> list[str]:
-    value = _raw(name, doc)
+    value = _raw(name, doc, ",".join(default))
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]

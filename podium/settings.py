@@ -100,6 +100,7 @@ DATABASES = {
             "DATABASE_URL",
             f"sqlite:///{HOME / 'podium.sqlite3'}",
             "database URL: sqlite:///path or postgres://user:pass@host:port/name",
+            shown="sqlite:///$PODIUM_HOME/podium.sqlite3",
         ),
         conn_max_age=60,
     )
@@ -120,7 +121,11 @@ _storage_url = env.string(
     "STORAGE_URL",
     f"file://{HOME / 'storage'}",
     "file storage: file:///folder, or s3://bucket[/prefix][?endpoint_url=...&region=...]",
+    shown="file://$PODIUM_HOME/storage",
 )
+# Read whatever the scheme, so that every variable is documented (docs/reference/settings.md).
+_s3_access_key = env.secret("S3_ACCESS_KEY_ID", "", "S3 access key id (with an s3:// storage URL)")
+_s3_secret_key = env.secret("S3_SECRET_ACCESS_KEY", "", "S3 secret access key")
 _storage = urlsplit(_storage_url)
 if _storage.scheme == "file":
     STORAGE_ROOT = Path(_storage.path)
@@ -138,8 +143,8 @@ elif _storage.scheme == "s3":
             "location": _storage.path.strip("/"),
             "endpoint_url": _query.get("endpoint_url"),
             "region_name": _query.get("region"),
-            "access_key": env.secret("S3_ACCESS_KEY_ID", "", "S3 access key id"),
-            "secret_key": env.secret("S3_SECRET_ACCESS_KEY", "", "S3 secret access key"),
+            "access_key": _s3_access_key,
+            "secret_key": _s3_secret_key,
             "default_acl": None,
             "file_overwrite": False,
             "querystring_auth": True,
@@ -164,16 +169,19 @@ _email_backend = {
     "console": "django.core.mail.backends.console.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
 }.get(_email, _email)
-_email_options: dict[str, object] = {}
-if _email_backend.endswith("smtp.EmailBackend"):
-    _email_options = {
-        "host": env.string("EMAIL_HOST", "localhost", "SMTP host"),
-        "port": env.integer("EMAIL_PORT", 25, "SMTP port", minimum=1),
-        "username": env.string("EMAIL_HOST_USER", "", "SMTP user"),
-        "password": env.secret("EMAIL_HOST_PASSWORD", "", "SMTP password"),
-        "use_tls": env.boolean("EMAIL_USE_TLS", False, "use STARTTLS with the SMTP server"),
+_smtp_options: dict[str, object] = {
+    "host": env.string("EMAIL_HOST", "localhost", "SMTP host (with the smtp backend)"),
+    "port": env.integer("EMAIL_PORT", 25, "SMTP port", minimum=1),
+    "username": env.string("EMAIL_HOST_USER", "", "SMTP user"),
+    "password": env.secret("EMAIL_HOST_PASSWORD", "", "SMTP password"),
+    "use_tls": env.boolean("EMAIL_USE_TLS", False, "use STARTTLS with the SMTP server"),
+}
+MAILERS = {
+    "default": {
+        "BACKEND": _email_backend,
+        "OPTIONS": _smtp_options if _email_backend.endswith("smtp.EmailBackend") else {},
     }
-MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
+}
 DEFAULT_FROM_EMAIL = env.string(
     "DEFAULT_FROM_EMAIL", "podium@localhost", "sender address of Podium's mail"
 )
