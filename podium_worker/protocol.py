@@ -43,3 +43,12 @@ def order(status: Status) -> int:
     """Position in the forward path, for ignoring a report that would move a job backwards."""
     path = [Status.SUBMITTING, Status.SUBMITTED, Status.PREPARING, Status.RUNNING, Status.SCORING]
     return len(path) if status in TERMINAL else path.index(status)
+
+
+# Measurements the worker takes of each step. A leaderboard column with one of these keys
+# is filled from the measurements instead of the scoring program's output.
+METRIC_KEYS: frozenset[str] = frozenset(
+    f"podium:{step}.{measure}"
+    for step in ("prediction", "scoring")
+    for measure in ("wall_time", "cpu_time", "peak_memory", "gpu_time", "gpu_peak_memory")
+)

@@ -34,12 +34,18 @@ def minimal_document() -> dict:
         "tasks": [{"index": 0, "name": "Task", "scoring_program": "scoring/"}],
         "phases": [{"name": "Phase", "start": "2024-01-01", "tasks": [0]}],
         "leaderboards": [
-            {"title": "Results", "key": "main", "columns": [{"title": "Score", "key": "score", "index": 0}]}
+            {
+                "title": "Results",
+                "key": "main",
+                "columns": [{"title": "Score", "key": "score", "index": 0}],
+            }
         ],
     }
 
 
-def write_bundle(folder: Path, document: dict | str, *, extra: dict[str, bytes] | None = None) -> Path:
+def write_bundle(
+    folder: Path, document: dict | str, *, extra: dict[str, bytes] | None = None
+) -> Path:
     """Writes a bundle folder: competition.yaml, a logo, terms and a scoring program."""
     folder.mkdir(parents=True, exist_ok=True)
     files = {

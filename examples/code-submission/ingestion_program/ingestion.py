@@ -71,6 +71,9 @@ def find_model_file(submission_dir):
 def load_model_class(model_path):
     # The submission's folder goes first on sys.path so model.py can import its own helpers.
     sys.path.insert(0, os.path.dirname(model_path))
+    # Leave the submission folder as it came: no __pycache__ written into it (it may be
+    # read-only in the sandbox, and locally it is the folder that gets zipped).
+    sys.dont_write_bytecode = True
     spec = importlib.util.spec_from_file_location("model", model_path)
     module = importlib.util.module_from_spec(spec)
     try:
