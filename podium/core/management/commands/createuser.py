@@ -18,8 +18,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("username")
-        parser.add_argument("--email", required=True)
+        parser.add_argument("username", help="the new user's login name")
+        parser.add_argument("--email", required=True, help="the user's email address")
         parser.add_argument("--password", help="the password (default: a random one, printed)")
         parser.add_argument("--superuser", action="store_true", help="make a platform admin")
 
