@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV_VERSION := 0.13.9
 export PODIUM_HOME ?= $(CURDIR)/var
+# The scaled setup's database, for the second run of the suite (see `make pytest`).
+PODIUM_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 .PHONY: install run test lint types imports migrations-check pytest lock clean
 
@@ -40,8 +42,10 @@ imports: install
 migrations-check: install
 	PODIUM_HOME=$$(mktemp -d) $(VENV)/bin/podium-server makemigrations --check --dry-run
 
+# The whole suite twice: on the embedded default (SQLite), then on PostgreSQL.
 pytest: install
 	$(VENV)/bin/pytest -n auto -p no:cacheprovider
+	PODIUM_DATABASE_URL=$(PODIUM_TEST_POSTGRES_URL) $(VENV)/bin/pytest -n auto -p no:cacheprovider
 
 test: lint types imports migrations-check pytest
 
