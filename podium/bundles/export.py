@@ -188,4 +188,5 @@ def _task(task: Task, position: int, writer: _Writer) -> dict[str, Any]:
         if path is not None:
             entry[name] = path
     entry["ingestion_only_during_scoring"] = task.ingestion_only_during_scoring
+    entry["is_public"] = task.is_public
     return entry

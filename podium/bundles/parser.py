@@ -68,6 +68,7 @@ TASK_KEYS = (
     "name",
     "description",
     "key",
+    "is_public",
     "scoring_program",
     "ingestion_program",
     "input_data",
@@ -114,6 +115,8 @@ COLUMN_KEYS = (
 )
 FACT_SHEET_KEYS = ("key", "type", "title", "selection", "is_required", "is_on_leaderboard")
 MAX_EXECUTION_TIME = 7 * 24 * 3600
+# avg_rank: the mean of a row's ranks in the named columns (Codabench's Mini-AutoML uses it).
+COMPUTATIONS = ("avg", "sum", "min", "max", "avg_rank")
 
 
 @contextmanager
@@ -324,6 +327,7 @@ class _Parser:
                     ingestion_only_during_scoring=task.boolean(
                         "ingestion_only_during_scoring", False
                     ),
+                    is_public=task.boolean("is_public", False),
                 )
             )
         return tasks
@@ -521,7 +525,7 @@ class _Parser:
                 )
             keys.add(key)
             indexes.add(index or 0)
-            computation = column.choice("computation", ("avg", "sum", "min", "max"), "")
+            computation = column.choice("computation", COMPUTATIONS, "")
             computed_from = column.raw("computation_indexes")
             computation_indexes: list[int] | None = None
             if computed_from is not None:

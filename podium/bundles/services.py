@@ -327,5 +327,6 @@ class _Saver:
                 input_data=self.data(task_spec.input_data, Data.Kind.INPUT_DATA),
                 reference_data=self.data(task_spec.reference_data, Data.Kind.REFERENCE_DATA),
                 ingestion_only_during_scoring=task_spec.ingestion_only_during_scoring,
+                is_public=task_spec.is_public,
             )
         return tasks

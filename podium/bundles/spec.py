@@ -28,6 +28,7 @@ class TaskSpec:
     input_data: FileRef | None = None
     reference_data: FileRef | None = None
     ingestion_only_during_scoring: bool = False
+    is_public: bool = False
 
 
 @dataclass

@@ -44,13 +44,14 @@ class Column(models.Model):
         SUM = "sum"
         MIN = "min"
         MAX = "max"
+        AVG_RANK = "avg_rank"
 
     leaderboard = models.ForeignKey(Leaderboard, on_delete=models.CASCADE, related_name="columns")
     index = models.IntegerField()
     title = models.CharField(max_length=256)
     key = models.CharField(max_length=100)
     sorting = models.CharField(max_length=4, choices=Sorting.choices, default=Sorting.DESC)
-    computation = models.CharField(max_length=4, choices=Computation.choices, blank=True)
+    computation = models.CharField(max_length=8, choices=Computation.choices, blank=True)
     computation_indexes = models.JSONField(null=True, blank=True)
     hidden = models.BooleanField(default=False)
     precision = models.PositiveSmallIntegerField(default=2)

@@ -338,3 +338,116 @@ def test_it_reads_codalab_1_5_bundles_as_best_effort(tmp_path, workspace):
         ("accuracy", "Accuracy", 0, "desc", 4),
         ("time", "Time", 1, "asc", 2),
     ]
+
+
+CODABENCH_SHAPED = """\
+# Written the way Codabench's public example bundles are: comments, month-first dates,
+# explicit nulls, empty solution lists on phases, leaderboard indexes, string booleans.
+version: 2
+title: Shaped like Codabench
+description: Every habit of real bundles at once.
+image: logo.png
+registration_auto_approve: True
+docker_image: 'codalab/codalab-legacy:py39'
+enable_detailed_results: True
+terms: terms.md
+pages:
+  - title: Overview
+    file: terms.md
+tasks:
+- index: 0
+  name: Development Task
+  description: 'Feedback on the validation set.'
+  is_public: false
+  input_data: scoring/
+  reference_data: reference.zip
+  scoring_program: scoring/
+  ingestion_program: scoring/
+- index: 1
+  name: Final Task
+  is_public: false
+  reference_data: reference.zip
+  scoring_program: scoring/
+solutions: []
+phases:
+- index: 0
+  name: Development
+  start: 1-1-2026 # Month/Day/Year
+  end: 12-31-2026
+  max_submissions_per_day: 5
+  max_submissions: 100
+  execution_time_limit: 500
+  tasks:
+  - 0
+  solutions: []
+  starting_kit: scoring
+- index: 1
+  name: Final
+  start: 1-1-2027 # never ends
+  max_submissions_per_day: 0
+  tasks:
+  - 1
+fact_sheet: {
+    "method_name": {
+        "key": "method_name", "type": "text", "title": "Method name", "selection": "",
+        "is_required": "false", "is_on_leaderboard": "true"
+    }
+}
+leaderboards:
+- index: 0
+  title: Results
+  key: Results
+  submission_rule: "Force_Last"
+  columns:
+  - title: Average Rank
+    key: avg_rank
+    index: 0
+    sorting: asc
+    computation: avg_rank
+    computation_indexes: [1, 2]
+  - title: Prediction score
+    key: set1_score
+    index: 1
+    sorting: desc
+    computation: null
+    computation_indexes: null
+  - title: Duration
+    key: Duration
+    index: 2
+    sorting: asc
+"""
+
+
+def test_it_accepts_bundles_written_the_way_codabench_users_write_them(tmp_path, workspace):
+    folder = write_bundle(tmp_path / "b", CODABENCH_SHAPED)
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    (reference / "truth.csv").write_text("id,label\n1,a\n")
+    zip_folder(reference, folder / "reference.zip")
+    spec = parse(folder, workspace)
+    assert spec.warnings == []
+    assert [(p.name, p.start, p.end, p.max_submissions_per_day) for p in spec.phases] == [
+        ("Development", datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 12, 31, tzinfo=UTC), 5),
+        ("Final", datetime(2027, 1, 1, tzinfo=UTC), None, None),
+    ]
+    assert [task.is_public for task in spec.tasks] == [False, False]
+    assert spec.fact_sheet == {
+        "method_name": {
+            "key": "method_name",
+            "type": "text",
+            "title": "Method name",
+            "selection": None,
+            "is_required": False,
+            "is_on_leaderboard": True,
+        }
+    }
+    columns = spec.leaderboards[0].columns
+    assert [(c.key, c.computation, c.computation_indexes) for c in columns] == [
+        ("avg_rank", "avg_rank", [1, 2]),
+        ("set1_score", "", None),
+        ("Duration", "", None),
+    ]
+    reference_data = spec.tasks[0].reference_data
+    assert reference_data is not None
+    assert reference_data.folder is not None
+    assert (reference_data.folder / "truth.csv").read_text() == "id,label\n1,a\n"
