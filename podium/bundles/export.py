@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from podium.bundles.spec import FLAGS
 from podium.competitions.models import Competition, Solution, Task
 from podium.datasets import services as datasets
 from podium.datasets.models import Data
@@ -82,21 +83,7 @@ def _document(competition: Competition, writer: _Writer) -> dict[str, Any]:
         }
         for page in competition.pages.order_by("index")
     ]
-    for name in (
-        "registration_auto_approve",
-        "docker_image",
-        "make_programs_available",
-        "make_input_data_available",
-        "enable_detailed_results",
-        "show_detailed_results_in_submission_panel",
-        "show_detailed_results_in_leaderboard",
-        "auto_run_submissions",
-        "can_participants_make_submissions_public",
-        "competition_type",
-        "forum_enabled",
-        "contact_email",
-        "reward",
-    ):
+    for name in (*FLAGS, "docker_image", "competition_type", "contact_email", "reward"):
         document[name] = getattr(competition, name)
     if competition.queue is not None:
         document["queue"] = str(competition.queue.key)

@@ -17,6 +17,7 @@ from podium.bundles.fields import Reader, describe
 from podium.bundles.files import JUNK, Resolver
 from podium.bundles.problems import BundleInvalid, Problem, Problems, join
 from podium.bundles.spec import (
+    FLAGS,
     BundleSpec,
     ColumnSpec,
     LeaderboardSpec,
@@ -221,26 +222,12 @@ class _Parser:
             logo=logo,
             terms=terms,
             pages=pages,
-            registration_auto_approve=top.boolean("registration_auto_approve", False),
+            flags={name: top.boolean(name, default) for name, default in FLAGS.items()},
             docker_image=top.text("docker_image", default="codalab/codalab-legacy:py37", limit=256),
             queue=top.text("queue") or None,
-            make_programs_available=top.boolean("make_programs_available", False),
-            make_input_data_available=top.boolean("make_input_data_available", False),
-            enable_detailed_results=top.boolean("enable_detailed_results", False),
-            show_detailed_results_in_submission_panel=top.boolean(
-                "show_detailed_results_in_submission_panel", True
-            ),
-            show_detailed_results_in_leaderboard=top.boolean(
-                "show_detailed_results_in_leaderboard", True
-            ),
-            auto_run_submissions=top.boolean("auto_run_submissions", True),
-            can_participants_make_submissions_public=top.boolean(
-                "can_participants_make_submissions_public", True
-            ),
             competition_type=top.choice(
                 "competition_type", ("competition", "benchmark"), "competition"
             ),
-            forum_enabled=top.boolean("forum_enabled", True),
             contact_email=top.text("contact_email", limit=254),
             reward=top.text("reward", limit=500),
             fact_sheet=self.fact_sheet(top),

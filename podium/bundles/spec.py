@@ -89,6 +89,21 @@ class LeaderboardSpec:
     primary_index: int = 0
 
 
+# The competition's on/off settings, with Codabench's defaults. Parsed, saved and exported
+# by this one table.
+FLAGS: dict[str, bool] = {
+    "registration_auto_approve": False,
+    "make_programs_available": False,
+    "make_input_data_available": False,
+    "enable_detailed_results": False,
+    "show_detailed_results_in_submission_panel": True,
+    "show_detailed_results_in_leaderboard": True,
+    "auto_run_submissions": True,
+    "can_participants_make_submissions_public": True,
+    "forum_enabled": True,
+}
+
+
 @dataclass
 class BundleSpec:
     version: str
@@ -101,18 +116,10 @@ class BundleSpec:
     description: str = ""
     pages: list[PageSpec] = field(default_factory=list)
     solutions: list[SolutionSpec] = field(default_factory=list)
-    registration_auto_approve: bool = False
     docker_image: str = "codalab/codalab-legacy:py37"
     queue: str | None = None
-    make_programs_available: bool = False
-    make_input_data_available: bool = False
-    enable_detailed_results: bool = False
-    show_detailed_results_in_submission_panel: bool = True
-    show_detailed_results_in_leaderboard: bool = True
-    auto_run_submissions: bool = True
-    can_participants_make_submissions_public: bool = True
+    flags: dict[str, bool] = field(default_factory=lambda: dict(FLAGS))
     competition_type: str = "competition"
-    forum_enabled: bool = True
     contact_email: str = ""
     reward: str = ""
     fact_sheet: dict[str, dict[str, Any]] | None = None

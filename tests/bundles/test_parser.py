@@ -315,7 +315,7 @@ def test_it_reads_codalab_1_5_bundles_as_best_effort(tmp_path, workspace):
         "version: missing; read as a CodaLab 1.5 bundle",
         "phases.3: parallel parent phase dropped; its children are kept",
     ]
-    assert spec.registration_auto_approve is False
+    assert spec.flags["registration_auto_approve"] is False
     assert spec.docker_image == "codalab/legacy:py2"
     assert [(page.title, page.content) for page in spec.pages] == [
         ("Overview", "<p>Hello</p>"),
