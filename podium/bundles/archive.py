@@ -1,22 +1,37 @@
 """Unpacking untrusted zips: every check of HOSTILE.md part A1-A3, before and while writing.
 
-Declared sizes are checked first (entry count, total size, compression ratio, overlapping
-entries); then the bytes actually written are counted, because a zip can lie about its
-sizes. Only regular files and folders are created, always inside the destination.
+Declared sizes are checked first: the entry count and the central directory's size from the
+end record, before zipfile builds its index, then the total size, compression ratios and
+overlapping entries. Then the bytes actually written are counted and checksummed, because
+a zip can lie about its sizes. Only regular files and folders are created, always inside
+the destination.
 """
 
 from __future__ import annotations
 
+import copy
+import itertools
 import re
 import stat
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 CHUNK = 1024 * 1024
 # A ratio check on tiny entries only catches honest, highly compressible text.
 RATIO_MIN_BYTES = 1024 * 1024
+# A central directory entry is 46 bytes and the member's name, extra fields and comment;
+# honest archives stay far below this on average, and it bounds what zipfile reads into
+# memory for an archive whose end record understates its entry count.
+DIRECTORY_BYTES_PER_ENTRY = 1024
 _DRIVE = re.compile(r"^[A-Za-z]:")
+_END = struct.Struct("<4s4H2LH")
+_END64_LOCATOR = struct.Struct("<4sLQL")
+_END64 = struct.Struct("<4sQ2H2L4Q")
+_ENCRYPTED = 0x1
 
 
 class ArchiveError(ValueError):
@@ -33,12 +48,16 @@ class Budget:
     bytes_used: int = 0
     entries_used: int = 0
 
-    def take_entries(self, count: int, where: str) -> None:
-        self.entries_used += count
-        if self.entries_used > self.max_entries:
+    def check_entries(self, count: int, where: str) -> None:
+        if self.entries_used + count > self.max_entries:
             raise ArchiveError(
-                f"{where}: too many files ({self.entries_used}; the limit is {self.max_entries})"
+                f"{where}: too many files ({self.entries_used + count}; "
+                f"the limit is {self.max_entries})"
             )
+
+    def take_entries(self, count: int, where: str) -> None:
+        self.check_entries(count, where)
+        self.entries_used += count
 
     def take_bytes(self, count: int, where: str) -> None:
         self.bytes_used += count
@@ -76,6 +95,44 @@ def _kind(info: zipfile.ZipInfo) -> str:
     return "dir" if info.is_dir() else "file"
 
 
+def _end_record(stream: BinaryIO) -> tuple[int, int] | None:
+    """(entries, central directory bytes) as the end record declares them, or None when
+    there is no end record (zipfile then says what is wrong)."""
+    size = stream.seek(0, 2)
+    tail_start = max(0, size - _END.size - 0xFFFF)
+    stream.seek(tail_start)
+    tail = stream.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + _END.size > len(tail):
+        return None
+    fields = _END.unpack_from(tail, at)
+    entries, directory = int(fields[4]), int(fields[5])
+    # A ZIP64 archive keeps the true counts in a record just before its locator.
+    locator_at = tail_start + at - _END64_LOCATOR.size
+    if locator_at - _END64.size >= 0:
+        stream.seek(locator_at - _END64.size)
+        record = stream.read(_END64.size + _END64_LOCATOR.size)
+        if record[:4] == b"PK\x06\x06" and record[_END64.size :][:4] == b"PK\x06\x07":
+            values = _END64.unpack_from(record)
+            entries, directory = int(values[7]), int(values[8])
+    return entries, directory
+
+
+def _check_end_record(source: Path, budget: Budget, where: str) -> None:
+    with source.open("rb") as stream:
+        declared = _end_record(stream)
+    if declared is None:
+        return
+    entries, directory = declared
+    budget.check_entries(entries, where)
+    room = (budget.max_entries - budget.entries_used) * DIRECTORY_BYTES_PER_ENTRY
+    if directory > room:
+        raise ArchiveError(
+            f"{where}: its central directory is {directory} bytes, too large for "
+            f"{budget.max_entries - budget.entries_used} files at most (zip bomb?)"
+        )
+
+
 def _check_declared(archive: zipfile.ZipFile, budget: Budget, where: str) -> list[zipfile.ZipInfo]:
     members = archive.infolist()
     budget.take_entries(len(members), where)
@@ -86,8 +143,14 @@ def _check_declared(archive: zipfile.ZipFile, budget: Budget, where: str) -> lis
         )
     seen: set[str] = set()
     for info in members:
-        path = safe_member_path(info.filename)
+        # zipfile cuts a name at its first NUL byte; the name as stored is what is checked.
+        try:
+            path = safe_member_path(info.orig_filename)
+        except ArchiveError as exc:
+            raise ArchiveError(f"{where}: {exc}") from None
         kind = _kind(info)
+        if info.flag_bits & _ENCRYPTED:
+            raise ArchiveError(f"{where}: member {info.filename!r} is encrypted")
         if kind == "symlink":
             raise ArchiveError(f"{where}: member {info.filename!r} is a symbolic link")
         if kind == "special":
@@ -105,10 +168,11 @@ def _check_declared(archive: zipfile.ZipFile, budget: Budget, where: str) -> lis
             )
     # Entries whose data overlap reuse the same compressed bytes many times over. The
     # smallest possible local header (30 bytes and the name, no extra field) makes this a
-    # lower bound on each entry's span, so an honest archive never trips it.
+    # lower bound on each entry's span, so an honest archive never trips it. The name is
+    # counted in characters: its stored bytes (UTF-8 or cp437) are never fewer.
     spans = sorted(((info.header_offset, info) for info in members), key=lambda pair: pair[0])
-    for (offset, info), (next_offset, next_info) in zip(spans, spans[1:], strict=False):
-        minimum_end = offset + 30 + len(info.orig_filename.encode()) + info.compress_size
+    for (offset, info), (next_offset, next_info) in itertools.pairwise(spans):
+        minimum_end = offset + 30 + len(info.orig_filename) + info.compress_size
         if minimum_end > next_offset:
             raise ArchiveError(
                 f"{where}: members {info.filename!r} and {next_info.filename!r} overlap (zip bomb?)"
@@ -120,6 +184,7 @@ def extract(source: Path, destination: Path, budget: Budget, *, where: str = "")
     """Extracts the zip at `source` into the existing folder `destination`."""
     where = where or source.name
     try:
+        _check_end_record(source, budget, where)
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError) as exc:
         raise ArchiveError(f"{where}: not a readable zip archive ({exc})") from None
@@ -128,31 +193,50 @@ def extract(source: Path, destination: Path, budget: Budget, *, where: str = "")
         root = destination.resolve()
         for info in members:
             target = root.joinpath(*safe_member_path(info.filename).parts)
-            written = 0
             try:
                 if _kind(info) == "dir":
                     target.mkdir(parents=True, exist_ok=True)
                     continue
                 target.parent.mkdir(parents=True, exist_ok=True)
-                with archive.open(info) as stream, target.open("xb") as out:
-                    for chunk in iter(lambda: stream.read(CHUNK), b""):
-                        written += len(chunk)
-                        if written > info.file_size:
-                            raise ArchiveError(
-                                f"{where}: member {info.filename!r} is larger than it declares"
-                            )
-                        budget.take_bytes(len(chunk), where)
-                        out.write(chunk)
+            except (FileExistsError, NotADirectoryError):
+                raise ArchiveError(
+                    f"{where}: member {info.filename!r} is both a file and a folder"
+                ) from None
+            try:
+                _write_member(archive, info, target, budget, where)
             except FileExistsError:
                 raise ArchiveError(f"{where}: member {info.filename!r} appears twice") from None
             except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
                 raise ArchiveError(
                     f"{where}: member {info.filename!r} cannot be unpacked ({exc})"
                 ) from None
-            except RuntimeError as exc:  # encrypted members
+            except RuntimeError as exc:  # unsupported compression methods
                 raise ArchiveError(f"{where}: member {info.filename!r}: {exc}") from None
             mode = (info.external_attr >> 16) & 0o777
             target.chmod(0o755 if mode & 0o100 else 0o644)
+
+
+def _write_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, budget: Budget, where: str
+) -> None:
+    # zipfile stops reading at the declared size and then fails on the checksum, which hides
+    # an entry that holds more than it declares. Reading one byte more with zipfile's own
+    # check off shows it; the checksum is then verified here.
+    probe = copy.copy(info)
+    probe.file_size = info.file_size + 1
+    del probe.CRC
+    written = 0
+    checksum = 0
+    with archive.open(probe) as stream, target.open("xb") as out:
+        for chunk in iter(lambda: stream.read(CHUNK), b""):
+            written += len(chunk)
+            if written > info.file_size:
+                raise ArchiveError(f"{where}: member {info.filename!r} is larger than it declares")
+            budget.take_bytes(len(chunk), where)
+            checksum = zlib.crc32(chunk, checksum)
+            out.write(chunk)
+    if written != info.file_size or checksum != info.CRC:
+        raise ArchiveError(f"{where}: member {info.filename!r} is damaged (checksum mismatch)")
 
 
 def check_tree(root: Path, budget: Budget, *, where: str) -> None:

@@ -13,7 +13,8 @@ from typing import Any
 
 from podium.bundles.problems import Problems, join
 
-_MISSING: Any = object()
+# The largest integer every database column takes (PostgreSQL's integer).
+INT_MAX = 2**31 - 1
 
 
 def describe(value: object) -> str:
@@ -99,7 +100,7 @@ class Reader:
         default: int | None,
         *,
         minimum: int = 0,
-        maximum: int | None = None,
+        maximum: int = INT_MAX,
         required: bool = False,
     ) -> int | None:
         value = self.data.get(key)
@@ -114,9 +115,10 @@ class Reader:
         if isinstance(value, bool) or not isinstance(value, int):
             self.problems.error(self.at(key), f"expected a whole number, got {describe(value)}")
             return default
-        if value < minimum or (maximum is not None and value > maximum):
-            upper = f" and at most {maximum}" if maximum is not None else ""
-            self.problems.error(self.at(key), f"must be at least {minimum}{upper}, not {value}")
+        if not minimum <= value <= maximum:
+            self.problems.error(
+                self.at(key), f"must be at least {minimum} and at most {maximum}, not {value}"
+            )
             return default
         return value
 

@@ -184,14 +184,14 @@ class Resolver:
                         )
                         return None
                     image.verify()
-        except (
-            OSError,
-            SyntaxError,
-            ValueError,
-            Image.DecompressionBombError,
-            Image.DecompressionBombWarning,
-        ) as exc:
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             self.problems.error(path, f"{written!r} is not a readable image ({exc})")
+            return None
+        except (OSError, SyntaxError, ValueError):
+            # Pillow's own message may name the unpacked file's temporary path: not shown.
+            self.problems.error(
+                path, f"{written!r} is not a readable image (use PNG, JPEG, GIF or WebP)"
+            )
             return None
         return target
 

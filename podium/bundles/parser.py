@@ -124,7 +124,10 @@ COMPUTATIONS = ("avg", "sum", "min", "max", "avg_rank")
 def unpacked(source: Path, workspace: Path, budget: archive.Budget) -> Iterator[Path]:
     """Yields the bundle's folder: `source` itself, or a zip unpacked under `workspace`."""
     if source.is_dir():
-        archive.check_tree(source, budget, where=source.name)
+        try:
+            archive.check_tree(source, budget, where=source.name)
+        except archive.ArchiveError as exc:
+            raise BundleInvalid([Problem("", str(exc))]) from None
         yield source
         return
     if not zipfile.is_zipfile(source):

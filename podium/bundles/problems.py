@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+MAX_SHOWN = 100
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -21,7 +23,10 @@ class BundleInvalid(Exception):
         self, errors: list[Problem], warnings: list[Problem] | list[str] | None = None
     ) -> None:
         self.problems = errors
-        self.errors = [str(problem) for problem in errors]
+        # A hostile bundle can have thousands of problems; the first ones say enough.
+        self.errors = [str(problem) for problem in errors[:MAX_SHOWN]]
+        if len(errors) > MAX_SHOWN:
+            self.errors.append(f"... and {len(errors) - MAX_SHOWN} more problems")
         self.warnings = [str(problem) for problem in warnings or []]
         super().__init__("\n".join(self.errors))
 

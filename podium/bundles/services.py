@@ -117,11 +117,12 @@ def _resolve_reused(spec: BundleSpec, owner: User) -> _Reused:
         if owner.is_superuser
         else Task.objects.filter(Q(created_by=owner) | Q(is_public=True))
     )
+    # A file whose upload never completed is not there to reuse.
     usable_data = (
         Data.objects.all()
         if owner.is_superuser
         else Data.objects.filter(Q(owner=owner) | Q(is_public=True))
-    )
+    ).filter(upload_completed=True)
     usable_solutions = (
         Solution.objects.all() if owner.is_superuser else Solution.objects.filter(created_by=owner)
     )

@@ -451,3 +451,12 @@ def test_it_accepts_bundles_written_the_way_codabench_users_write_them(tmp_path,
     assert reference_data is not None
     assert reference_data.folder is not None
     assert (reference_data.folder / "truth.csv").read_text() == "id,label\n1,a\n"
+
+
+def test_a_flood_of_problems_is_cut_to_the_first_hundred(tmp_path, workspace):
+    document = minimal_document()
+    document["phases"][0]["tasks"] = list(range(1, 151))
+    errors = errors_of(write_bundle(tmp_path / "b", document), workspace)
+    assert len(errors) == 101
+    assert errors[0] == "phases[0].tasks[0]: no task has index 1"
+    assert errors[-1] == "... and 50 more problems"
