@@ -30,6 +30,14 @@ class CompetitionQuerySet(models.QuerySet["Competition"]):
             return self.none()
         return self.filter(Q(created_by=user) | Q(collaborators=user)).distinct()
 
+    def owned_by(self, user: Any) -> CompetitionQuerySet:
+        """Competitions the caller may delete: their own (collaborators may not)."""
+        if getattr(user, "is_superuser", False):
+            return self
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(Q(created_by=user))
+
 
 class Competition(Timestamped):
     class Type(models.TextChoices):
@@ -115,6 +123,14 @@ class TaskQuerySet(models.QuerySet["Task"]):
             | Q(phases__competition__created_by=user)
             | Q(phases__competition__collaborators=user)
         ).distinct()
+
+    def owned_by(self, user: Any) -> TaskQuerySet:
+        """Tasks the caller may change or delete: the ones they created."""
+        if getattr(user, "is_superuser", False):
+            return self
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(Q(created_by=user))
 
 
 class Task(Timestamped):

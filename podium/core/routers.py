@@ -6,7 +6,11 @@ from importlib import import_module
 
 from rest_framework.routers import DefaultRouter
 
-API_MODULES: tuple[str, ...] = ()
+API_MODULES: tuple[str, ...] = (
+    "podium.competitions.api",
+    "podium.datasets.api",
+    "podium.participation.api",
+)
 
 router = DefaultRouter()
 for module in API_MODULES:

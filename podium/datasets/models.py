@@ -19,6 +19,14 @@ class DataQuerySet(models.QuerySet["Data"]):
             return self.filter(is_public=True)
         return self.filter(Q(is_public=True) | Q(owner=user))
 
+    def owned_by(self, user: Any) -> DataQuerySet:
+        """Files the caller may rename, publish or delete: their own."""
+        if getattr(user, "is_superuser", False):
+            return self
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(Q(owner=user))
+
     def counted_for(self, user: Any) -> DataQuerySet:
         return self.filter(owner=user, upload_completed=True)
 

@@ -742,14 +742,16 @@ def test_it_refuses_a_competition_yaml_over_one_megabyte(tmp_path, organizer, le
     assert left_behind() == CLEAN
 
 
-def test_it_reads_the_largest_accepted_yaml_in_under_a_second():
+def test_it_reads_the_largest_accepted_yaml_without_a_quadratic_blowup():
     # The mapping, its key and the list are three values of the limit.
     raw = b"values: [" + b"0, " * (yamlsafe.MAX_NODES - 4) + b"0]\n"
 
     started = time.perf_counter()
     loaded = yamlsafe.load(raw)
 
-    assert time.perf_counter() - started < 1.0
+    # About 0.25 s alone; a quadratic loader took 50 s. The margin is for a loaded CI
+    # machine running the suite in parallel, where this once took 1.7 s.
+    assert time.perf_counter() - started < 5.0
     assert len(loaded["values"]) == yamlsafe.MAX_NODES - 3
 
 

@@ -24,7 +24,9 @@ def test_the_server_command_reference_is_generated_and_up_to_date():
     from podium.core.management.commands import cli_docs
 
     committed = (ROOT / "docs" / "reference" / "server-cli.md").read_text()
-    assert committed == cli_docs.render(), "run: podium-server cli-docs > docs/reference/server-cli.md"
+    assert committed == cli_docs.render(), (
+        "run: podium-server cli-docs > docs/reference/server-cli.md"
+    )
 
 
 def test_every_server_command_argument_is_documented():

@@ -1,0 +1,372 @@
+"""The competitions API: competitions, phases and tasks.
+
+Who may do what lives on the models' querysets, and only there: a row the caller may not
+see (`visible_to`) is 404 for every method, and a row the caller may see but not change
+(`organized_by`, `owned_by`) is 403 (HOSTILE C22, C23).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, OuterRef, Prefetch, ProtectedError, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import BaseRouter
+
+from podium.bundles.problems import BundleInvalid
+from podium.bundles.services import import_bundle
+from podium.competitions.models import Competition, Page, Phase, PhaseTask, Task
+from podium.competitions.serializers import (
+    BundleUploadSerializer,
+    CompetitionSerializer,
+    CompetitionSummarySerializer,
+    FrontPageSerializer,
+    PhaseSerializer,
+    TaskSerializer,
+)
+from podium.core.api import caller, in_use
+from podium.leaderboards.models import Leaderboard
+from podium.participation import services as participation
+from podium.participation.models import Participant
+from podium.participation.serializers import ParticipantSerializer
+from podium.submissions.models import Submission
+
+FRONT_PAGE_SIZE = 6
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._ -]{0,99}")
+
+
+def upload_name(name: str | None) -> str:
+    """The last part of a client's file name, if it is a plain one; "bundle.zip" otherwise."""
+    base = PurePosixPath((name or "").replace("\\", "/")).name
+    return base if SAFE_NAME.fullmatch(base) else "bundle.zip"
+
+
+def competition_id_parameter(what: str) -> OpenApiParameter:
+    return OpenApiParameter("competition", int, description=f"Only the {what} of this competition.")
+
+
+def competition_filter(request: Request) -> int | None:
+    field = serializers.IntegerField(min_value=1)
+    raw = request.query_params.get("competition")
+    if raw is None:
+        return None
+    try:
+        value: int = field.run_validation(raw)
+    except serializers.ValidationError as exc:
+        raise serializers.ValidationError({"competition": exc.detail}) from None
+    return value
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List competitions",
+        description="Competitions the caller may see, newest first: every published one, and "
+        "the unpublished ones the caller organizes (all of them for platform admins).",
+    ),
+    create=extend_schema(
+        summary="Create a competition",
+        description="Creates an unpublished competition owned by the caller. Server-owned "
+        "fields (id, key, owner, published, dates, bundle, logo) are ignored. `pages`, when "
+        "given, lists the competition's pages.",
+    ),
+    retrieve=extend_schema(
+        summary="Read a competition",
+        description="One competition with its pages and summaries of its phases and "
+        "leaderboards. Hidden leaderboards are listed for organizers only. An unpublished "
+        "competition is not found for anyone but its organizers.",
+    ),
+    update=extend_schema(
+        summary="Update a competition",
+        description="Replaces the competition's settings. Organizers (owner, collaborators) "
+        "only. `pages`, when given, replaces every page. Publishing goes through "
+        "toggle_publish.",
+    ),
+    partial_update=extend_schema(
+        summary="Partially update a competition",
+        description="Changes the given settings only. Organizers (owner, collaborators) only.",
+    ),
+    destroy=extend_schema(
+        summary="Delete a competition",
+        description="Deletes the competition with its pages, phases, leaderboards, "
+        "registrations and submissions. The owner and platform admins only; collaborators "
+        "may not. Tasks and data files stay with their owners.",
+    ),
+)
+class CompetitionViewSet(viewsets.ModelViewSet[Competition]):
+    def get_queryset(self) -> QuerySet[Competition]:
+        user = self.request.user
+        queryset = Competition.objects.visible_to(user).select_related("created_by")
+        if self.action == "list":
+            return queryset.order_by("-created_at", "-pk")
+        organized = Competition.objects.organized_by(user).filter(pk=OuterRef("pk"))
+        return queryset.annotate(caller_organizes=Exists(organized)).prefetch_related(
+            "collaborators",
+            Prefetch("pages", Page.objects.order_by("index", "pk")),
+            Prefetch("phases", Phase.objects.order_by("index", "pk")),
+            Prefetch("leaderboards", Leaderboard.objects.order_by("index", "pk")),
+        )
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
+        if self.action in ("list", "public"):
+            return CompetitionSummarySerializer
+        return CompetitionSerializer
+
+    def check_object_permissions(self, request: Request, obj: Any) -> None:
+        super().check_object_permissions(request, obj)
+        if request.method in permissions.SAFE_METHODS or self.action == "register":
+            return
+        if self.action == "destroy":
+            allowed, message = Competition.objects.owned_by(request.user), "only its owner"
+        else:
+            allowed, message = Competition.objects.organized_by(request.user), "only organizers"
+        if not allowed.filter(pk=obj.pk).exists():
+            self.permission_denied(request, message=f"{message} may do this to a competition")
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Competition]) -> None:
+        serializer.save(created_by=caller(self.request))
+
+    def _detail(self, competition: Competition) -> Response:
+        fresh = self.get_queryset().get(pk=competition.pk)
+        return Response(CompetitionSerializer(fresh, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="Publish or unpublish a competition",
+        description="Flips the published flag: a published competition is visible to everyone "
+        "and takes registrations. Organizers only. Returns the competition.",
+        request=None,
+        responses=CompetitionSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def toggle_publish(self, request: Request, pk: str | None = None) -> Response:
+        competition = self.get_object()
+        competition.published = not competition.published
+        competition.save(update_fields=["published", "updated_at"])
+        return self._detail(competition)
+
+    @extend_schema(
+        summary="List published competitions",
+        description="Published competitions only, newest first, whoever asks (organizers' "
+        "unpublished drafts are not included).",
+        responses=CompetitionSummarySerializer(many=True),
+    )
+    @action(detail=False, methods=["get"])
+    def public(self, request: Request) -> Response:
+        published = Competition.objects.visible_to(AnonymousUser()).select_related("created_by")
+        page = self.paginate_queryset(published.order_by("-created_at", "-pk"))
+        data = CompetitionSummarySerializer(page, many=True).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(
+        summary="The front page",
+        description=f"The {FRONT_PAGE_SIZE} newest published competitions, and how many "
+        "published competitions, approved participants and submissions to them there are.",
+        responses=FrontPageSerializer,
+    )
+    @action(detail=False, methods=["get"])
+    def front_page(self, request: Request) -> Response:
+        published = Competition.objects.visible_to(AnonymousUser())
+        recent = published.select_related("created_by").order_by("-created_at", "-pk")
+        counts = {
+            "competitions": published.count(),
+            "participants": Participant.objects.filter(
+                competition__in=published, status=Participant.Status.APPROVED
+            ).count(),
+            "submissions": Submission.objects.filter(
+                phase__competition__in=published, parent__isnull=True
+            ).count(),
+        }
+        front = {"competitions": recent[:FRONT_PAGE_SIZE], "counts": counts}
+        return Response(FrontPageSerializer(front).data)
+
+    @extend_schema(
+        summary="Register for a competition",
+        description="Registers the caller: approved at once when the competition approves "
+        "registrations automatically, pending otherwise. Registering again returns the "
+        "existing registration; a denied one applies again. 400 when registration is refused "
+        "(a revoked participant), with the reason.",
+        request=None,
+        responses=ParticipantSerializer,
+    )
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def register(self, request: Request, pk: str | None = None) -> Response:
+        competition = self.get_object()
+        try:
+            participant = participation.register(user=caller(request), competition=competition)
+        except participation.RegistrationError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(ParticipantSerializer(participant).data)
+
+    @extend_schema(
+        summary="Create a competition from a bundle",
+        description="Imports a competition bundle (a zip with competition.yaml at its root, "
+        "Codabench format version 2 or CodaLab 1.5) as a new unpublished competition owned "
+        "by the caller. All or nothing: 400 lists every problem, each with its key path "
+        "(`phases[0].tasks: ...`), and saves nothing.",
+        request={"multipart/form-data": BundleUploadSerializer},
+        responses={
+            201: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="The new competition's id and title, its phases, tasks and "
+                "leaderboards, and the importer's warnings.",
+            ),
+            400: inline_serializer(
+                "BundleProblems",
+                {
+                    "errors": serializers.ListField(child=serializers.CharField()),
+                    "warnings": serializers.ListField(child=serializers.CharField()),
+                },
+            ),
+        },
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        parser_classes=[MultiPartParser],
+        permission_classes=[permissions.IsAuthenticated],
+    )
+    def upload_bundle(self, request: Request) -> Response:
+        upload = BundleUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        owner = caller(request)
+        file = upload.validated_data["file"]
+        # The importer reads a path; the upload is copied in chunks so that memory stays
+        # flat whatever its size, and the copy goes whatever happens. The copy keeps the
+        # uploaded name (made safe), which the stored bundle and error messages show.
+        with tempfile.TemporaryDirectory(prefix="podium-upload-") as folder:
+            source = Path(folder) / upload_name(file.name)
+            with source.open("wb") as copy:
+                for chunk in file.chunks():
+                    copy.write(chunk)
+            try:
+                result = import_bundle(source=source, owner=owner)
+            except BundleInvalid as exc:
+                problems = {"errors": exc.errors, "warnings": exc.warnings}
+                return Response(problems, status=status.HTTP_400_BAD_REQUEST)
+        return Response(result.as_json(), status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List phases",
+        description="Phases of the competitions the caller may see, by competition and index.",
+        parameters=[competition_id_parameter("phases")],
+    ),
+    create=extend_schema(
+        summary="Create a phase",
+        description="Adds a phase to a competition the caller organizes (403 otherwise). The "
+        "phase must end after it starts; its tasks must be tasks the caller may see, listed "
+        "in order.",
+    ),
+    retrieve=extend_schema(
+        summary="Read a phase",
+        description="One phase with its dates, status, limits and tasks (ids, in order).",
+    ),
+    update=extend_schema(
+        summary="Update a phase",
+        description="Replaces the phase's settings; `tasks`, when given, replaces its tasks. "
+        "Organizers of its competition only. A phase cannot move to another competition.",
+    ),
+    partial_update=extend_schema(
+        summary="Partially update a phase",
+        description="Changes the given settings only. Organizers of its competition only.",
+    ),
+    destroy=extend_schema(
+        summary="Delete a phase",
+        description="Deletes the phase and its submissions. Organizers of its competition only.",
+    ),
+)
+class PhaseViewSet(viewsets.ModelViewSet[Phase]):
+    serializer_class = PhaseSerializer
+
+    def get_queryset(self) -> QuerySet[Phase]:
+        visible = Competition.objects.visible_to(self.request.user)
+        queryset = Phase.objects.filter(competition__in=visible)
+        competition = competition_filter(self.request)
+        if competition is not None:
+            queryset = queryset.filter(competition_id=competition)
+        return queryset.prefetch_related(
+            Prefetch("phase_tasks", PhaseTask.objects.order_by("index", "pk"))
+        ).order_by("competition_id", "index", "pk")
+
+    def check_object_permissions(self, request: Request, obj: Any) -> None:
+        super().check_object_permissions(request, obj)
+        if request.method in permissions.SAFE_METHODS:
+            return
+        organized = Competition.objects.organized_by(request.user)
+        if not organized.filter(pk=obj.competition_id).exists():
+            self.permission_denied(
+                request, message="only the organizers of this competition may change its phases"
+            )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List tasks",
+        description="Tasks the caller may see: public ones, their own, and the tasks of the "
+        "competitions they organize.",
+    ),
+    create=extend_schema(
+        summary="Create a task",
+        description="Creates a task owned by the caller. Its scoring program (required), "
+        "ingestion program, input data and reference data are ids of data files the caller "
+        "owns or that are public, each of the matching kind.",
+    ),
+    retrieve=extend_schema(summary="Read a task", description="One task and its file ids."),
+    update=extend_schema(
+        summary="Update a task",
+        description="Replaces the task's settings. Its creator and platform admins only.",
+    ),
+    partial_update=extend_schema(
+        summary="Partially update a task",
+        description="Changes the given settings only. Its creator and platform admins only.",
+    ),
+    destroy=extend_schema(
+        summary="Delete a task",
+        description="Deletes a task that no phase or submission uses (409 otherwise). Its "
+        "creator and platform admins only.",
+    ),
+)
+class TaskViewSet(viewsets.ModelViewSet[Task]):
+    serializer_class = TaskSerializer
+
+    def get_queryset(self) -> QuerySet[Task]:
+        visible = Task.objects.visible_to(self.request.user)
+        return visible.select_related("created_by").order_by("pk")
+
+    def check_object_permissions(self, request: Request, obj: Any) -> None:
+        super().check_object_permissions(request, obj)
+        if request.method in permissions.SAFE_METHODS:
+            return
+        if not Task.objects.owned_by(request.user).filter(pk=obj.pk).exists():
+            self.permission_denied(request, message="only its creator may change a task")
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Task]) -> None:
+        serializer.save(created_by=caller(self.request))
+
+    def perform_destroy(self, instance: Task) -> None:
+        try:
+            instance.delete()
+        except ProtectedError as exc:
+            raise in_use("task", exc) from None
+
+
+def register(router: BaseRouter) -> None:
+    router.register("competitions", CompetitionViewSet, basename="competition")
+    router.register("phases", PhaseViewSet, basename="phase")
+    router.register("tasks", TaskViewSet, basename="task")

@@ -1,0 +1,281 @@
+"""Who may call what: every endpoint against every persona, with the exact status code.
+
+An object the caller may not see is 404 whatever the method (HOSTILE C22, C23); one they
+may see but not change is 403; anonymous writes are 401. Whenever a call is refused (or
+only reads), the database and the storage folder are exactly as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from podium.accounts.models import User
+from podium.competitions.models import Competition, Page, Phase, PhaseTask, Task
+from podium.datasets.models import Data
+from podium.leaderboards.models import Column, Leaderboard
+from podium.participation.models import Participant
+from tests.conftest import ROLES
+from tests.factories import make_data, make_leaderboard, make_phase, make_task
+
+pytestmark = pytest.mark.django_db
+
+REFUSED = {400, 401, 403, 404, 405, 409}
+MODELS = [User, Competition, Page, Phase, PhaseTask, Task, Data, Leaderboard, Column, Participant]
+START = "2030-01-01T00:00:00Z"
+
+
+def codes(
+    anonymous: int,
+    outsider: int,
+    pending: int,
+    participant: int,
+    collaborator: int,
+    organizer: int,
+    admin: int,
+) -> dict[str, int]:
+    return dict(
+        zip(
+            ROLES,
+            [anonymous, outsider, pending, participant, collaborator, organizer, admin],
+            strict=True,
+        )
+    )
+
+
+Body = Callable[[dict[str, int]], dict[str, Any]] | None
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    path: str  # placeholders name objects of the world below
+    body: Body
+    expected: dict[str, int]
+    multipart: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def upload(ids: dict[str, int]) -> dict[str, Any]:
+    return {
+        "file": SimpleUploadedFile("data.csv", b"a,b\n1,2\n"),
+        "kind": "input_data",
+        "name": "Data",
+    }
+
+
+EVERYONE = codes(200, 200, 200, 200, 200, 200, 200)
+ORGANIZERS_ONLY_SEE = codes(404, 404, 404, 404, 200, 200, 200)
+SIGNED_IN_CREATE = codes(401, 201, 201, 201, 201, 201, 201)
+ORGANIZERS_CHANGE = codes(401, 403, 403, 403, 200, 200, 200)
+ORGANIZERS_CHANGE_DRAFT = codes(401, 404, 404, 404, 200, 200, 200)
+
+CASES = [
+    # competitions
+    Case("GET", "/api/competitions/", None, EVERYONE),
+    Case("POST", "/api/competitions/", lambda ids: {"title": "New"}, SIGNED_IN_CREATE),
+    Case("GET", "/api/competitions/{competition}/", None, EVERYONE),
+    Case("GET", "/api/competitions/{draft}/", None, ORGANIZERS_ONLY_SEE),
+    Case("PUT", "/api/competitions/{competition}/", lambda ids: {"title": "X"}, ORGANIZERS_CHANGE),
+    Case("PUT", "/api/competitions/{draft}/", lambda ids: {"title": "X"}, ORGANIZERS_CHANGE_DRAFT),
+    Case(
+        "PATCH", "/api/competitions/{competition}/", lambda ids: {"title": "X"}, ORGANIZERS_CHANGE
+    ),
+    Case(
+        "PATCH", "/api/competitions/{draft}/", lambda ids: {"title": "X"}, ORGANIZERS_CHANGE_DRAFT
+    ),
+    Case(
+        "DELETE", "/api/competitions/{competition}/", None, codes(401, 403, 403, 403, 403, 204, 204)
+    ),
+    Case("DELETE", "/api/competitions/{draft}/", None, codes(401, 404, 404, 404, 403, 204, 204)),
+    Case("POST", "/api/competitions/{competition}/toggle_publish/", None, ORGANIZERS_CHANGE),
+    Case("POST", "/api/competitions/{draft}/toggle_publish/", None, ORGANIZERS_CHANGE_DRAFT),
+    Case("GET", "/api/competitions/public/", None, EVERYONE),
+    Case("GET", "/api/competitions/front_page/", None, EVERYONE),
+    Case("POST", "/api/competitions/{competition}/register/", None, codes(401, *[200] * 6)),
+    Case("POST", "/api/competitions/{draft}/register/", None, ORGANIZERS_CHANGE_DRAFT),
+    Case("POST", "/api/competitions/upload_bundle/", None, codes(401, *[400] * 6), True),
+    # phases
+    Case("GET", "/api/phases/", None, EVERYONE),
+    Case("GET", "/api/phases/{phase}/", None, EVERYONE),
+    Case("GET", "/api/phases/{draft_phase}/", None, ORGANIZERS_ONLY_SEE),
+    Case(
+        "POST",
+        "/api/phases/",
+        lambda ids: {
+            "competition": ids["competition"],
+            "name": "Final",
+            "start": START,
+            "tasks": [ids["task"]],
+        },
+        codes(401, 403, 403, 403, 201, 201, 201),
+    ),
+    Case(
+        "POST",
+        "/api/phases/",
+        lambda ids: {"competition": ids["draft"], "name": "Final", "start": START},
+        codes(401, 400, 400, 400, 201, 201, 201),
+    ),
+    Case(
+        "PUT",
+        "/api/phases/{phase}/",
+        lambda ids: {"competition": ids["competition"], "name": "X", "start": START},
+        ORGANIZERS_CHANGE,
+    ),
+    Case(
+        "PUT",
+        "/api/phases/{draft_phase}/",
+        lambda ids: {"competition": ids["draft"], "name": "X", "start": START},
+        ORGANIZERS_CHANGE_DRAFT,
+    ),
+    Case("PATCH", "/api/phases/{phase}/", lambda ids: {"name": "X"}, ORGANIZERS_CHANGE),
+    Case("PATCH", "/api/phases/{draft_phase}/", lambda ids: {"name": "X"}, ORGANIZERS_CHANGE_DRAFT),
+    Case("DELETE", "/api/phases/{phase}/", None, codes(401, 403, 403, 403, 204, 204, 204)),
+    Case("DELETE", "/api/phases/{draft_phase}/", None, codes(401, 404, 404, 404, 204, 204, 204)),
+    # tasks: `task` is the organizer's and used by `phase`; `spare_task` is used by nothing
+    Case("GET", "/api/tasks/", None, EVERYONE),
+    Case("GET", "/api/tasks/{task}/", None, ORGANIZERS_ONLY_SEE),
+    Case("GET", "/api/tasks/{spare_task}/", None, codes(404, 404, 404, 404, 404, 200, 200)),
+    Case(
+        "POST",
+        "/api/tasks/",
+        lambda ids: {"name": "New", "scoring_program": ids["public_program"]},
+        SIGNED_IN_CREATE,
+    ),
+    Case(
+        "POST",
+        "/api/tasks/",
+        lambda ids: {"name": "New", "scoring_program": ids["program"]},
+        codes(401, 400, 400, 400, 400, 201, 201),
+    ),
+    Case(
+        "PUT",
+        "/api/tasks/{task}/",
+        lambda ids: {"name": "X", "scoring_program": ids["program"]},
+        codes(401, 404, 404, 404, 403, 200, 200),
+    ),
+    Case(
+        "PATCH",
+        "/api/tasks/{task}/",
+        lambda ids: {"name": "X"},
+        codes(401, 404, 404, 404, 403, 200, 200),
+    ),
+    Case(
+        "PATCH",
+        "/api/tasks/{spare_task}/",
+        lambda ids: {"name": "X"},
+        codes(401, 404, 404, 404, 404, 200, 200),
+    ),
+    Case("DELETE", "/api/tasks/{task}/", None, codes(401, 404, 404, 404, 403, 409, 409)),
+    Case("DELETE", "/api/tasks/{spare_task}/", None, codes(401, 404, 404, 404, 404, 204, 204)),
+    # datasets: `program` (private) is used by `task`; `public_program` and `spare_data` are not
+    Case("GET", "/api/datasets/", None, EVERYONE),
+    Case("GET", "/api/datasets/{program}/", None, codes(404, 404, 404, 404, 404, 200, 200)),
+    Case("GET", "/api/datasets/{public_program}/", None, EVERYONE),
+    Case("POST", "/api/datasets/", upload, SIGNED_IN_CREATE, True),
+    Case(
+        "PATCH",
+        "/api/datasets/{program}/",
+        lambda ids: {"name": "X"},
+        codes(401, 404, 404, 404, 404, 200, 200),
+    ),
+    Case(
+        "PATCH",
+        "/api/datasets/{public_program}/",
+        lambda ids: {"name": "X"},
+        codes(401, 403, 403, 403, 403, 200, 200),
+    ),
+    Case(
+        "PUT",
+        "/api/datasets/{public_program}/",
+        lambda ids: {"name": "X", "description": "", "is_public": True},
+        codes(401, 403, 403, 403, 403, 200, 200),
+    ),
+    Case("DELETE", "/api/datasets/{program}/", None, codes(401, 404, 404, 404, 404, 409, 409)),
+    Case("DELETE", "/api/datasets/{spare_data}/", None, codes(401, 404, 404, 404, 404, 204, 204)),
+    Case(
+        "DELETE", "/api/datasets/{public_program}/", None, codes(401, 403, 403, 403, 403, 204, 204)
+    ),
+    # participants: `approved` is the participant's registration, `registration` the pending one's
+    Case("GET", "/api/participants/", None, EVERYONE),
+    Case("GET", "/api/participants/{approved}/", None, codes(404, 404, 404, 200, 200, 200, 200)),
+    Case(
+        "GET", "/api/participants/{registration}/", None, codes(404, 404, 200, 404, 200, 200, 200)
+    ),
+    Case(
+        "POST",
+        "/api/participants/{registration}/approve/",
+        None,
+        codes(401, 404, 403, 404, 200, 200, 200),
+    ),
+    Case(
+        "POST",
+        "/api/participants/{registration}/deny/",
+        lambda ids: {"reason": "Use your work address"},
+        codes(401, 404, 403, 404, 200, 200, 200),
+    ),
+    Case(
+        "POST",
+        "/api/participants/{approved}/revoke/",
+        lambda ids: {"reason": "Shared accounts"},
+        codes(401, 404, 404, 403, 200, 200, 200),
+    ),
+    # the seed's participant writes do not exist: registration goes through the competition
+    Case("POST", "/api/participants/", lambda ids: {}, codes(401, *[405] * 6)),
+    Case("DELETE", "/api/participants/{approved}/", None, codes(401, *[405] * 6)),
+]
+
+
+@pytest.fixture
+def world(competition, draft, organizer, participant, pending) -> dict[str, int]:
+    program = make_data(owner=organizer, kind=Data.Kind.SCORING_PROGRAM, name="score.zip")
+    public_program = make_data(
+        owner=organizer, kind=Data.Kind.SCORING_PROGRAM, name="public.zip", is_public=True
+    )
+    task = make_task(owner=organizer, name="Main task", scoring_program=program)
+    spare_task = make_task(owner=organizer, name="Spare task", scoring_program=program)
+    make_leaderboard(competition=competition)
+    return {
+        "competition": competition.pk,
+        "draft": draft.pk,
+        "phase": make_phase(competition=competition, tasks=[task]).pk,
+        "draft_phase": make_phase(competition=draft).pk,
+        "task": task.pk,
+        "spare_task": spare_task.pk,
+        "program": program.pk,
+        "public_program": public_program.pk,
+        "spare_data": make_data(owner=organizer, name="spare.csv").pk,
+        "approved": Participant.objects.get(user=participant).pk,
+        "registration": Participant.objects.get(user=pending).pk,
+    }
+
+
+def snapshot(storage) -> dict[str, Any]:
+    rows = {model.__name__: list(model.objects.order_by("pk").values()) for model in MODELS}
+    files = sorted(str(path) for path in storage.rglob("*")) if storage.exists() else []
+    return {"rows": rows, "files": files}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_who_may_call_what(case, role, world, personas, api, storage):
+    client = api(personas[role])
+    path = case.path.format(**world)
+    body = case.body(world) if case.body else None
+    before = snapshot(storage)
+
+    send = getattr(client, case.method.lower())
+    if body is None and not case.multipart:
+        response = send(path)
+    else:
+        response = send(path, body or {}, format="multipart" if case.multipart else "json")
+
+    assert response.status_code == case.expected[role], response.content
+    if case.method == "GET" or response.status_code in REFUSED:
+        assert snapshot(storage) == before
