@@ -31,6 +31,7 @@ from rest_framework.routers import BaseRouter
 
 from podium.bundles.problems import BundleInvalid
 from podium.bundles.services import import_bundle
+from podium.competitions import services
 from podium.competitions.models import Competition, Page, Phase, PhaseTask, Task
 from podium.competitions.serializers import (
     BundleUploadSerializer,
@@ -154,9 +155,7 @@ class CompetitionViewSet(viewsets.ModelViewSet[Competition]):
     )
     @action(detail=True, methods=["post"])
     def toggle_publish(self, request: Request, pk: str | None = None) -> Response:
-        competition = self.get_object()
-        competition.published = not competition.published
-        competition.save(update_fields=["published", "updated_at"])
+        competition = services.toggle_publish(self.get_object())
         return self._detail(competition)
 
     @extend_schema(
