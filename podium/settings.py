@@ -199,6 +199,17 @@ USER_QUOTA_BYTES = env.integer(
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024**2
 
+# Job messages to compute workers. The default needs no server: a folder under PODIUM_HOME
+# that the local worker started by `make run` reads. RabbitMQ (amqp://) or Redis (redis://)
+# at scale.
+BROKER_URL = env.string(
+    "BROKER_URL",
+    "filesystem://",
+    "job broker: filesystem:// (a folder under PODIUM_HOME), amqp://... or redis://...",
+)
+BROKER_FOLDER = HOME / "broker"
+DEFAULT_QUEUE = env.string("DEFAULT_QUEUE", "podium", "queue of competitions that name none")
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False

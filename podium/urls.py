@@ -11,5 +11,6 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/", include(router.urls)),
     path("competitions/", include("podium.competitions.urls")),
+    path("files/", include("podium.datasets.urls")),
     path("", include("podium.core.urls")),
 ]

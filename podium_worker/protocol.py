@@ -6,7 +6,9 @@ them; the server's state machine (podium.submissions.services.transition) enforc
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
+from typing import Any
 
 
 class Status(StrEnum):
@@ -52,3 +54,68 @@ METRIC_KEYS: frozenset[str] = frozenset(
     for step in ("prediction", "scoring")
     for measure in ("wall_time", "cpu_time", "peak_memory", "gpu_time", "gpu_peak_memory")
 )
+
+
+# The Celery task name a worker consumes; the server publishes by name, never by import.
+JOB_TASK = "podium.run_job"
+
+
+class MessageError(ValueError):
+    """A job message that does not match this protocol version."""
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A file the worker downloads: a signed URL, and the content hash it caches by."""
+
+    url: str
+    sha256: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One (submission, task) to run: everything the worker needs, nothing of the server."""
+
+    submission: int
+    attempt: int
+    secret: str  # authenticates the worker's reports for this submission only
+    report_url: str  # the server's endpoint for this job's heartbeats and final report
+    execution_time_limit: int
+    docker_image: str
+    network: bool
+    submission_file: FileRef
+    scoring_program: FileRef
+    ingestion_program: FileRef | None = None
+    input_data: FileRef | None = None
+    reference_data: FileRef | None = None
+    ingestion_only_during_scoring: bool = False
+    version: int = 1
+
+    def to_message(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_message(cls, message: object) -> Job:
+        if not isinstance(message, dict):
+            raise MessageError("a job message must be an object")
+        if message.get("version") != 1:
+            raise MessageError(f"unsupported job message version {message.get('version')!r}")
+        known = {item.name for item in fields(cls)}
+        unknown = sorted(set(message) - known)
+        if unknown:
+            raise MessageError(f"unknown job message fields: {', '.join(unknown)}")
+        values = dict(message)
+        try:
+            for name in (
+                "submission_file",
+                "scoring_program",
+                "ingestion_program",
+                "input_data",
+                "reference_data",
+            ):
+                if values.get(name) is not None:
+                    values[name] = FileRef(**values[name])
+            return cls(**values)
+        except TypeError as exc:
+            raise MessageError(f"malformed job message: {exc}") from None
