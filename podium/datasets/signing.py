@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core import signing
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.urls import reverse
 
 from podium.datasets.models import Data
@@ -18,8 +18,7 @@ SALT = "podium.datasets.download"
 
 
 def signed_url(data: Data, *, ttl: int = 6 * 3600) -> str:
-    backend = str(settings.STORAGES["default"]["BACKEND"])
-    if not backend.endswith("FileSystemStorage"):
+    if not isinstance(default_storage, FileSystemStorage):
         return str(default_storage.url(str(data.file.name), expire=ttl))  # type: ignore[call-arg]
     token = signing.TimestampSigner(salt=SALT).sign_object({"key": str(data.key), "ttl": ttl})
     return settings.SITE_URL.rstrip("/") + reverse("datasets:download", args=[token])
