@@ -11,12 +11,13 @@ def make_app() -> Celery:
     options: dict[str, object] = {}
     if settings.BROKER_URL.startswith("filesystem://"):
         folder = settings.BROKER_FOLDER
-        for part in ("queue", "processed"):
+        for part in ("queue", "processed", "control"):
             (folder / part).mkdir(parents=True, exist_ok=True)
         options = {
             "data_folder_in": str(folder / "queue"),
             "data_folder_out": str(folder / "queue"),
             "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),
         }
     app.conf.update(
         broker_transport_options=options,

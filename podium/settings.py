@@ -111,6 +111,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite cannot create the folder its file lives in.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Tests use a file too: SQLite's shared in-memory database fails concurrent writers at
+    # once instead of making them wait, and the concurrency tests need them to wait.
+    DATABASES["default"]["TEST"] = {"NAME": str(HOME / "test-podium.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -192,6 +195,9 @@ BUNDLE_MAX_BYTES = env.integer(
 )
 BUNDLE_MAX_ENTRIES = env.integer(
     "BUNDLE_MAX_ENTRIES", 20_000, "most files and folders in a competition bundle", minimum=1
+)
+SUBMISSION_MAX_BYTES = env.integer(
+    "SUBMISSION_MAX_BYTES", 2 * 1024**3, "largest uncompressed size of a submission", minimum=1
 )
 USER_QUOTA_BYTES = env.integer(
     "USER_QUOTA_BYTES", 20 * 1024**3, "storage each user may fill with data files", minimum=0

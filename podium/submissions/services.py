@@ -1,10 +1,27 @@
-"""The submission state machine: every status change goes through `transition`."""
+"""Submissions: creating them (with every refusal), and the status state machine that
+every status change goes through (`transition`)."""
 
 from __future__ import annotations
 
+import functools
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import BinaryIO
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from podium.accounts.models import User
+from podium.bundles import archive
+from podium.competitions.models import Phase
+from podium.datasets import services as datasets
+from podium.datasets.models import Data
+from podium.organizations.models import Organization
+from podium.participation.models import Participant
+from podium.submissions import dispatch, rules
 from podium.submissions.models import StatusChange, Submission
 from podium_worker.protocol import REQUEUE_FROM, TERMINAL, TRANSITIONS, Status
 
@@ -49,3 +66,119 @@ def transition(
     for field in fields:
         setattr(submission, field, getattr(current, field))
     return submission
+
+
+class SubmissionRefused(Exception):
+    """A submission that may not be made; the message says why. Nothing was created."""
+
+
+def _check_archive(stream: BinaryIO) -> None:
+    """A submission is a zip, held to the same unpacking checks as bundles (HOSTILE B20)."""
+    if not zipfile.is_zipfile(stream):
+        raise SubmissionRefused("a submission must be a zip archive")
+    stream.seek(0)
+    budget = archive.Budget(
+        max_bytes=settings.SUBMISSION_MAX_BYTES, max_entries=settings.BUNDLE_MAX_ENTRIES
+    )
+    with tempfile.TemporaryDirectory(prefix="podium-submission-") as folder:
+        source = Path(folder) / "submission.zip"
+        with source.open("wb") as copy:
+            shutil.copyfileobj(stream, copy)
+        try:
+            archive.extract(source, Path(folder), budget, where="submission.zip")
+        except archive.ArchiveError as exc:
+            raise SubmissionRefused(str(exc)) from None
+    stream.seek(0)
+
+
+def _check_limits(phase: Phase, user: User) -> None:
+    mine = Submission.objects.filter(phase=phase, owner=user, parent__isnull=True)
+    if phase.max_submissions is not None:
+        total = mine.count()
+        if total >= phase.max_submissions:
+            raise SubmissionRefused(f"submission limit reached ({total}/{phase.max_submissions})")
+    if phase.max_submissions_per_day is not None:
+        today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        count = mine.filter(created_at__gte=today).count()
+        if count >= phase.max_submissions_per_day:
+            raise SubmissionRefused(
+                f"daily limit reached ({count}/{phase.max_submissions_per_day})"
+            )
+
+
+def create_submission(
+    *,
+    user: User,
+    phase: Phase,
+    stream: BinaryIO,
+    name: str = "submission.zip",
+    organization: Organization | None = None,
+    fact_sheet_answers: object = None,
+) -> Submission:
+    """Creates a submission and queues one job per task of its phase, after commit.
+
+    Refused with a reason, and with nothing created, counted or queued, when the user is
+    not an approved participant, the phase is not open, a limit is reached, the fact sheet
+    answers do not fit the questions, or the file is not an acceptable zip. Organizers and
+    platform admins may submit to any phase of their competition at any time, to test it.
+    Limits count every submission made (failed ones too) and hold under concurrency: the
+    participant's row is locked while counting and creating.
+    """
+    competition = phase.competition
+    organizer = competition.is_organizer(user)
+    try:
+        answers = rules.check_fact_sheet(competition.fact_sheet, fact_sheet_answers)
+    except rules.AnswersInvalid as exc:
+        raise SubmissionRefused(f"fact sheet: {exc}") from None
+    if organization is not None and not organization.memberships.filter(user=user).exists():
+        raise SubmissionRefused(f"you are not a member of {organization.name}")
+    tasks = [link.task for link in phase.phase_tasks.select_related("task").order_by("index")]
+    if not tasks:
+        raise SubmissionRefused(f"phase {phase.name!r} has no tasks to run")
+    _check_archive(stream)
+    with transaction.atomic():
+        participant = (
+            Participant.objects.select_for_update()
+            .filter(user=user, competition=competition)
+            .first()
+        )
+        if not organizer:
+            if participant is None:
+                raise SubmissionRefused("you are not registered for this competition")
+            if participant.status != Participant.Status.APPROVED:
+                raise SubmissionRefused(f"your registration is {participant.status}")
+            if not phase.is_open():
+                raise SubmissionRefused(f"phase {phase.name!r} is not open for submissions")
+            _check_limits(phase, user)
+        try:
+            data = datasets.store(owner=user, kind=Data.Kind.SUBMISSION, name=name, stream=stream)
+        except datasets.QuotaExceeded as exc:
+            raise SubmissionRefused(str(exc)) from None
+        parent = Submission.objects.create(
+            owner=user,
+            participant=participant,
+            phase=phase,
+            task=tasks[0] if len(tasks) == 1 else None,
+            organization=organization,
+            data=data,
+            fact_sheet_answers=answers or None,
+        )
+        # A phase with several tasks runs one child submission per task.
+        jobs = [(parent, tasks[0])] if len(tasks) == 1 else []
+        for task in tasks if len(tasks) > 1 else []:
+            child = Submission.objects.create(
+                owner=user,
+                participant=participant,
+                phase=phase,
+                task=task,
+                parent=parent,
+                organization=organization,
+                data=data,
+            )
+            transition(child, Status.SUBMITTED)
+            jobs.append((child, task))
+        transition(parent, Status.SUBMITTED)
+        if competition.auto_run_submissions:
+            for submission, task in jobs:
+                transaction.on_commit(functools.partial(dispatch.publish, submission, task))
+    return parent
