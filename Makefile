@@ -7,7 +7,7 @@ export PODIUM_HOME ?= $(CURDIR)/var
 # The scaled setup's database, for the second run of the suite (see `make pytest`).
 PODIUM_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test lint types imports migrations-check pytest lock clean
+.PHONY: install sandbox run test lint types imports migrations-check pytest lock clean
 
 install: $(VENV)/.installed
 
@@ -19,6 +19,16 @@ $(VENV)/.installed: requirements.lock pyproject.toml scripts/find-python
 	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.lock
 	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
 	@touch $@
+
+# The worker's sandbox (bubblewrap) is a system package; the worker tests run it for real.
+sandbox:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null; \
+	  else \
+	    echo "The worker needs bubblewrap: install the 'bubblewrap' package (apt-get install bubblewrap)." >&2; \
+	    exit 1; \
+	  fi; }
 
 # Regenerates requirements.lock from pyproject.toml (run after changing a dependency).
 lock: $(VENV)/.installed
@@ -43,7 +53,7 @@ migrations-check: install
 	PODIUM_HOME=$$(mktemp -d) $(VENV)/bin/podium-server makemigrations --check --dry-run
 
 # The whole suite twice: on the embedded default (SQLite), then on PostgreSQL.
-pytest: install
+pytest: install sandbox
 	$(VENV)/bin/pytest -n auto -p no:cacheprovider
 	PODIUM_DATABASE_URL=$(PODIUM_TEST_POSTGRES_URL) $(VENV)/bin/pytest -n auto -p no:cacheprovider
 
