@@ -216,6 +216,13 @@ BROKER_URL = env.string(
 BROKER_FOLDER = HOME / "broker"
 DEFAULT_QUEUE = env.string("DEFAULT_QUEUE", "podium", "queue of competitions that name none")
 
+JOB_LEASE_SECONDS = env.integer(
+    "JOB_LEASE_SECONDS", 60, "a running job whose worker is silent this long is lost", minimum=5
+)
+JOB_MAX_ATTEMPTS = env.integer(
+    "JOB_MAX_ATTEMPTS", 3, "runs of a job before a lost worker fails it", minimum=1
+)
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False

@@ -119,3 +119,7 @@ class Job:
             return cls(**values)
         except TypeError as exc:
             raise MessageError(f"malformed job message: {exc}") from None
+
+
+# The header a worker's reports carry the job's secret in.
+SECRET_HEADER = "X-Podium-Job-Secret"  # noqa: S105 - a header name, not a secret

@@ -10,6 +10,7 @@ API_MODULES: tuple[str, ...] = (
     "podium.competitions.api",
     "podium.datasets.api",
     "podium.participation.api",
+    "podium.submissions.api",
 )
 
 router = DefaultRouter()

@@ -73,6 +73,12 @@ class Submission(Timestamped):
     )
     secret = models.CharField(max_length=64, default=_job_secret, editable=False)
     attempt = models.PositiveIntegerField(default=0)
+    lease_expires_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A running job whose worker stays silent past this is lost.",
+    )
+    log_tail = models.TextField(blank=True, help_text="The end of the logs, from heartbeats.")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     metrics = models.JSONField(default=dict, blank=True, help_text="Run measurements by step.")

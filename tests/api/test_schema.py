@@ -29,6 +29,8 @@ OPERATIONS = {
     ("post", "/api/participants/{id}/approve/"),
     ("post", "/api/participants/{id}/deny/"),
     ("post", "/api/participants/{id}/revoke/"),
+    ("post", "/api/worker/submissions/{id}/heartbeat/"),
+    ("post", "/api/worker/submissions/{id}/report/"),
 }
 
 
