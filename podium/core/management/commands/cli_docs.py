@@ -14,6 +14,7 @@ COMMANDS = (
     "createuser",
     "import_bundle",
     "export_bundle",
+    "submit",
     "settings_docs",
     "cli_docs",
 )
