@@ -10,9 +10,10 @@ from pathlib import Path, PurePosixPath
 
 from PIL import Image
 
-from podium.bundles import archive, yamlsafe
+from podium.bundles import yamlsafe
 from podium.bundles.problems import Problems
 from podium.bundles.spec import FileRef
+from podium_worker import archive
 
 UUID = re.compile(
     r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"

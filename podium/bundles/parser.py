@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from podium.bundles import archive, boards, dates, legacy, yamlsafe
+from podium.bundles import boards, dates, legacy, yamlsafe
 from podium.bundles.fields import Reader, describe
 from podium.bundles.files import JUNK, Resolver
 from podium.bundles.problems import BundleInvalid, Problem, Problems, join
@@ -24,6 +24,7 @@ from podium.bundles.spec import (
     SolutionSpec,
     TaskSpec,
 )
+from podium_worker import archive
 
 YAML_NAMES = ("competition.yaml", "competition.yml")
 TOP_LEVEL = (

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from podium.accounts.models import User
-from podium.bundles import archive, parser
+from podium.bundles import parser
 from podium.bundles.problems import BundleInvalid, Problem, Problems
 from podium.bundles.spec import BundleSpec, FileRef
 from podium.competitions.models import Competition, Page, Phase, PhaseTask, Solution, Task
@@ -22,6 +22,7 @@ from podium.datasets import services as datasets
 from podium.datasets.models import Data
 from podium.leaderboards.models import Column, Leaderboard
 from podium.queues.models import Queue
+from podium_worker import archive
 
 
 @dataclass

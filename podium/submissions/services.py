@@ -15,7 +15,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from podium.accounts.models import User
-from podium.bundles import archive
 from podium.competitions.models import Phase
 from podium.datasets import services as datasets
 from podium.datasets.models import Data
@@ -23,6 +22,7 @@ from podium.organizations.models import Organization
 from podium.participation.models import Participant
 from podium.submissions import dispatch, rules
 from podium.submissions.models import StatusChange, Submission
+from podium_worker import archive
 from podium_worker.protocol import REQUEUE_FROM, TERMINAL, TRANSITIONS, Status
 
 

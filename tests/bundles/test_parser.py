@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from podium.bundles import archive, parser
+from podium.bundles import parser
 from podium.bundles.problems import BundleInvalid
+from podium_worker import archive
 from tests.bundles.builders import minimal_document, write_bundle, zip_folder
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

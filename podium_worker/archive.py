@@ -1,5 +1,8 @@
 """Unpacking untrusted zips: every check of HOSTILE.md part A1-A3, before and while writing.
 
+The server unpacks bundles and submissions with it, the worker a job's files; it lives
+in the worker package because the worker may import nothing of the server.
+
 Declared sizes are checked first: the entry count and the central directory's size from the
 end record, before zipfile builds its index, then the total size, compression ratios and
 overlapping entries. Then the bytes actually written are counted and checksummed, because
