@@ -1,0 +1,287 @@
+"""Running one job: fetch its files, run prediction then scoring in the sandbox, report.
+
+`run_job` is a plain function of (job, sandbox, transfer, reporter), so that each part can
+be replaced in tests and each step tested on its own. It never raises for anything a
+submission or a program did: every such problem ends in a final report that says why.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from podium_worker import archive
+from podium_worker.layout import (
+    JobFolders,
+    LayoutError,
+    Step,
+    read_command,
+    rewrite_legacy,
+    write_step_metadata,
+)
+from podium_worker.outputs import OutputError, collect
+from podium_worker.protocol import FileRef, Job, Status
+from podium_worker.sandbox.base import Limits, Mount, Sandbox, StepResult, StepSpec
+from podium_worker.scores import ScoresError, parse_scores
+
+HEARTBEAT_SECONDS = 5.0
+DETAIL_TAIL = 2000
+
+
+class Transfer(Protocol):
+    def fetch(self, ref: FileRef, destination: Path) -> None:
+        """Puts the unpacked content of `ref` into the existing folder `destination`."""
+
+
+class Reporter(Protocol):
+    def heartbeat(self, status: Status, log_tail: str) -> None: ...
+
+    def report(
+        self, status: Status, detail: str, scores: dict[str, float], metrics: dict[str, Any]
+    ) -> None: ...
+
+
+@dataclass
+class Outcome:
+    status: Status
+    detail: str = ""
+    scores: dict[str, float] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+class JobFailed(Exception):
+    """A problem of the submission or its programs; the message is what participants see."""
+
+
+def run_job(
+    job: Job,
+    *,
+    sandbox: Sandbox,
+    transfer: Transfer,
+    reporter: Reporter,
+    workdir: Path,
+    limits: Limits,
+) -> Outcome:
+    folders = JobFolders.create(workdir)
+    metrics: dict[str, Any] = {"hardware": hardware(), "sandbox": sandbox.name}
+    try:
+        reporter.heartbeat(Status.PREPARING, "")
+        _fetch_all(job, folders, transfer)
+        step_limits = replace(limits, wall_time=float(job.execution_time_limit))
+        scores = _run_steps(job, folders, sandbox, step_limits, reporter, metrics)
+        outcome = Outcome(Status.FINISHED, "", scores, metrics)
+    except JobFailed as exc:
+        outcome = Outcome(Status.FAILED, str(exc), {}, metrics)
+    finally:
+        folders.remove()
+    reporter.report(outcome.status, outcome.detail, outcome.scores, outcome.metrics)
+    return outcome
+
+
+def _fetch_all(job: Job, folders: JobFolders, transfer: Transfer) -> None:
+    wanted = [
+        ("submission", job.submission_file, folders.submission),
+        ("scoring program", job.scoring_program, folders.scoring_program),
+        ("ingestion program", job.ingestion_program, folders.ingestion_program),
+        ("input data", job.input_data, folders.input_data),
+        ("reference data", job.reference_data, folders.reference_data),
+    ]
+    for what, ref, destination in wanted:
+        if ref is None:
+            continue
+        try:
+            transfer.fetch(ref, destination)
+        except archive.ArchiveError as exc:
+            raise JobFailed(f"{what}: {exc}") from None
+
+
+def _run_steps(
+    job: Job,
+    folders: JobFolders,
+    sandbox: Sandbox,
+    limits: Limits,
+    reporter: Reporter,
+    metrics: dict[str, Any],
+) -> dict[str, float]:
+    try:
+        own_command = read_command(folders.submission)
+        ingestion_command = (
+            read_command(folders.ingestion_program) if job.ingestion_program else None
+        )
+        scoring_command = read_command(folders.scoring_program)
+    except LayoutError as exc:
+        raise JobFailed(str(exc)) from None
+    if scoring_command is None:
+        raise JobFailed("the scoring program has no metadata command")
+    if job.ingestion_program is not None and ingestion_command is None:
+        raise JobFailed("the ingestion program has no metadata command")
+    prediction = ingestion_command or own_command
+    scoring = _spec(
+        job,
+        scoring_command,
+        folders.scoring_mounts(shared=job.ingestion_only_during_scoring),
+        Step.SCORING,
+        limits,
+        folders,
+        "scoring",
+    )
+    if prediction is None:
+        # A results submission: its files are the predictions.
+        shutil.copytree(folders.submission, folders.predictions, dirs_exist_ok=True)
+    else:
+        predict = _spec(
+            job,
+            prediction,
+            folders.prediction_mounts(
+                ingestion=ingestion_command is not None,
+                shared=job.ingestion_only_during_scoring,
+            ),
+            Step.PREDICTION,
+            limits,
+            folders,
+            "prediction",
+        )
+        if job.ingestion_only_during_scoring:
+            return _run_together(predict, scoring, folders, sandbox, reporter, metrics)
+        with _heartbeats(reporter, Status.RUNNING, folders.logs / "prediction.stderr"):
+            result = sandbox.run(predict)
+        _record(metrics, "prediction", result)
+        _check(result, "prediction", folders.logs / "prediction.stderr")
+        write_step_metadata(folders.predictions, result.exit_code, result.wall_time)
+    try:
+        collect(folders.predictions)
+    except OutputError as exc:
+        raise JobFailed(f"predictions refused: {exc}") from None
+    with _heartbeats(reporter, Status.SCORING, folders.logs / "scoring.stderr"):
+        result = sandbox.run(scoring)
+    _record(metrics, "scoring", result)
+    _check(result, "scoring", folders.logs / "scoring.stderr")
+    return _scores(folders)
+
+
+def _run_together(
+    predict: StepSpec,
+    scoring: StepSpec,
+    folders: JobFolders,
+    sandbox: Sandbox,
+    reporter: Reporter,
+    metrics: dict[str, Any],
+) -> dict[str, float]:
+    """Ingestion during scoring: both steps at once, talking through /app/shared."""
+    results: dict[str, StepResult] = {}
+
+    def predict_in_background() -> None:
+        results["prediction"] = sandbox.run(predict)
+
+    thread = threading.Thread(target=predict_in_background, name="ingestion")
+    with _heartbeats(reporter, Status.SCORING, folders.logs / "scoring.stderr"):
+        thread.start()
+        results["scoring"] = sandbox.run(scoring)
+        thread.join()
+    for step in ("prediction", "scoring"):
+        _record(metrics, step, results[step])
+    _check(results["prediction"], "prediction", folders.logs / "prediction.stderr")
+    _check(results["scoring"], "scoring", folders.logs / "scoring.stderr")
+    return _scores(folders)
+
+
+def _spec(
+    job: Job,
+    command: str,
+    mounts: tuple[Mount, ...],
+    step: Step,
+    limits: Limits,
+    folders: JobFolders,
+    name: str,
+) -> StepSpec:
+    return StepSpec(
+        command=rewrite_legacy(command, step),
+        mounts=mounts,
+        limits=limits,
+        network=job.network,
+        image=job.docker_image,
+        stdout_path=folders.logs / f"{name}.stdout",
+        stderr_path=folders.logs / f"{name}.stderr",
+    )
+
+
+def _record(metrics: dict[str, Any], step: str, result: StepResult) -> None:
+    metrics[step] = {
+        "wall_time": round(result.wall_time, 6),
+        "cpu_time": round(result.cpu_time, 6),
+        "peak_memory": result.peak_memory_bytes,
+        "exit_code": result.exit_code,
+        "limit_hit": result.limit_hit.value if result.limit_hit else None,
+    }
+
+
+def _check(result: StepResult, step: str, stderr: Path) -> None:
+    if result.limit_hit is not None:
+        extra = ""
+        if result.limit_hit.name == "MEMORY":
+            extra = f" (peak {result.peak_memory_bytes // (1024 * 1024)} MiB)"
+        raise JobFailed(f"{step}: {result.limit_hit.value}{extra}")
+    if result.exit_code != 0:
+        tail = _tail(stderr)
+        raise JobFailed(
+            f"{step} failed with exit code {result.exit_code}" + (f":\n{tail}" if tail else "")
+        )
+
+
+def _scores(folders: JobFolders) -> dict[str, float]:
+    try:
+        return parse_scores(folders.scoring_output)
+    except ScoresError as exc:
+        raise JobFailed(str(exc)) from None
+
+
+def _tail(path: Path) -> str:
+    if not path.is_file() or path.is_symlink():
+        return ""
+    with path.open("rb") as stream:
+        stream.seek(max(0, path.stat().st_size - DETAIL_TAIL))
+        return stream.read().decode("utf-8", "replace").strip()
+
+
+@contextmanager
+def _heartbeats(reporter: Reporter, status: Status, log: Path) -> Iterator[None]:
+    """Tells the server the job is alive every few seconds while a step runs."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while True:
+            reporter.heartbeat(status, _tail(log))
+            if stop.wait(HEARTBEAT_SECONDS):
+                return
+
+    thread = threading.Thread(target=beat, name="heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def hardware() -> dict[str, Any]:
+    """What the measurements were taken on, so rows from different machines can say so."""
+    model = ""
+    memory = 0
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory = int(line.split()[1]) * 1024
+                break
+    except OSError:
+        pass
+    return {"cpu": model, "cores": os.cpu_count() or 0, "memory": memory}

@@ -1,0 +1,252 @@
+"""The job runner one step at a time, with a scripted sandbox that runs nothing: each
+"program" is a Python function standing in for what a real program would write."""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from podium_worker import archive
+from podium_worker.protocol import FileRef, Job, Status
+from podium_worker.runner import run_job
+from podium_worker.sandbox.base import LimitHit, Limits, StepResult, StepSpec
+
+Program = Callable[[dict[str, Path]], StepResult]
+OK = StepResult(exit_code=0, limit_hit=None, wall_time=1.5, cpu_time=1.25, peak_memory_bytes=2048)
+
+
+class ScriptedSandbox:
+    name = "scripted"
+
+    def __init__(self, programs: dict[str, Program]) -> None:
+        self.programs = programs
+        self.specs: list[StepSpec] = []
+
+    def run(self, spec: StepSpec) -> StepResult:
+        self.specs.append(spec)
+        mounts = {mount.target: mount.source for mount in spec.mounts}
+        return self.programs[spec.command](mounts)
+
+
+class LocalTransfer:
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self.files = files
+
+    def fetch(self, ref: FileRef, destination: Path) -> None:
+        source = destination.parent / f"{destination.name}.zip"
+        source.write_bytes(self.files[ref.url])
+        budget = archive.Budget(max_bytes=10**8, max_entries=1000)
+        archive.extract(source, destination, budget, where=ref.name)
+        source.unlink()
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.heartbeats: list[Status] = []
+        self.reports: list[tuple[Status, str, dict[str, float], dict[str, Any]]] = []
+
+    def heartbeat(self, status: Status, log_tail: str) -> None:
+        self.heartbeats.append(status)
+
+    def report(self, status, detail, scores, metrics) -> None:
+        self.reports.append((status, detail, scores, metrics))
+
+
+def zipped(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as out:
+        for name, content in files.items():
+            out.writestr(name, content)
+    return buffer.getvalue()
+
+
+def ref(name: str) -> FileRef:
+    return FileRef(url=name, sha256="0" * 64, name=name)
+
+
+def job(**overrides: Any) -> Job:
+    values: dict[str, Any] = {
+        "submission": 7,
+        "attempt": 0,
+        "secret": "s",
+        "report_url": "http://127.0.0.1:1/",
+        "execution_time_limit": 30,
+        "docker_image": "python:3.12",
+        "network": False,
+        "submission_file": ref("submission"),
+        "scoring_program": ref("scoring"),
+        "reference_data": ref("reference"),
+    }
+    return Job(**(values | overrides))
+
+
+FILES = {
+    "submission": zipped({"predictions.csv": b"1\n"}),
+    "code": zipped({"model.py": b"class Model: ...\n"}),
+    "scoring": zipped({"metadata.yaml": b"command: python3 /app/program/score.py\n"}),
+    "ingestion": zipped({"metadata.yaml": b"command: python3 $ingestion_program/ingest.py\n"}),
+    "reference": zipped({"truth.csv": b"1\n"}),
+    "input": zipped({"test.csv": b"x\n"}),
+}
+
+
+def scorer(scores: str = '{"accuracy": 0.75}') -> Program:
+    def run(mounts: dict[str, Path]) -> StepResult:
+        assert (mounts["/app/input/ref"] / "truth.csv").read_bytes() == b"1\n"
+        (mounts["/app/output"] / "scores.json").write_text(scores)
+        return OK
+
+    return run
+
+
+def run(tmp_path: Path, sandbox: ScriptedSandbox, **job_overrides: Any):
+    reporter = Recorder()
+    outcome = run_job(
+        job(**job_overrides),
+        sandbox=sandbox,
+        transfer=LocalTransfer(FILES),
+        reporter=reporter,
+        workdir=tmp_path,
+        limits=Limits(),
+    )
+    return outcome, reporter
+
+
+def test_a_results_submission_is_scored_and_reported_once(tmp_path):
+    def score(mounts):
+        assert (mounts["/app/input/res"] / "predictions.csv").read_bytes() == b"1\n"
+        return scorer()(mounts)
+
+    sandbox = ScriptedSandbox({"python3 /app/program/score.py": score})
+    outcome, reporter = run(tmp_path, sandbox)
+    assert (outcome.status, outcome.detail, outcome.scores) == (
+        Status.FINISHED,
+        "",
+        {"accuracy": 0.75},
+    )
+    assert len(sandbox.specs) == 1
+    assert sandbox.specs[0].limits.wall_time == 30.0
+    assert reporter.heartbeats[0] == Status.PREPARING
+    assert set(reporter.heartbeats[1:]) == {Status.SCORING}
+    ((status, detail, scores, metrics),) = reporter.reports
+    assert (status, detail, scores) == (Status.FINISHED, "", {"accuracy": 0.75})
+    assert metrics["scoring"] == {
+        "wall_time": 1.5,
+        "cpu_time": 1.25,
+        "peak_memory": 2048,
+        "exit_code": 0,
+        "limit_hit": None,
+    }
+    assert set(metrics["hardware"]) == {"cpu", "cores", "memory"}
+    assert os.listdir(tmp_path) == []
+
+
+def test_an_ingestion_program_imports_the_code_without_seeing_the_reference_data(tmp_path):
+    def ingest(mounts):
+        assert set(mounts) == {
+            "/app/program",
+            "/app/ingested_program",
+            "/app/input_data",
+            "/app/output",
+        }
+        assert (mounts["/app/ingested_program"] / "model.py").is_file()
+        (mounts["/app/output"] / "predictions.csv").write_text("1\n")
+        return OK
+
+    sandbox = ScriptedSandbox(
+        {"python3 /app/program/ingest.py": ingest, "python3 /app/program/score.py": scorer()}
+    )
+    outcome, _ = run(
+        tmp_path,
+        sandbox,
+        submission_file=ref("code"),
+        ingestion_program=ref("ingestion"),
+        input_data=ref("input"),
+    )
+    assert outcome.status == Status.FINISHED
+    assert [spec.command for spec in sandbox.specs] == [
+        "python3 /app/program/ingest.py",
+        "python3 /app/program/score.py",
+    ]
+    assert outcome.metrics["prediction"]["exit_code"] == 0
+
+
+def test_a_step_stopped_by_a_limit_fails_the_job_naming_the_limit(tmp_path):
+    def slow(mounts):
+        return StepResult(
+            exit_code=None,
+            limit_hit=LimitHit.TIME,
+            wall_time=30.0,
+            cpu_time=29.0,
+            peak_memory_bytes=100,
+        )
+
+    sandbox = ScriptedSandbox({"python3 /app/program/ingest.py": slow})
+    outcome, reporter = run(
+        tmp_path, sandbox, submission_file=ref("code"), ingestion_program=ref("ingestion")
+    )
+    assert (outcome.status, outcome.detail) == (Status.FAILED, "prediction: time limit exceeded")
+    assert reporter.reports[0][:2] == (Status.FAILED, "prediction: time limit exceeded")
+    assert outcome.metrics["prediction"]["limit_hit"] == "time limit exceeded"
+
+
+def test_a_crashing_scorer_fails_with_the_end_of_its_errors(tmp_path):
+    def crash(mounts):
+        return StepResult(
+            exit_code=1, limit_hit=None, wall_time=0.1, cpu_time=0.1, peak_memory_bytes=1
+        )
+
+    sandbox = ScriptedSandbox({"python3 /app/program/score.py": crash})
+    original = sandbox.run
+
+    def run_and_log(spec):
+        assert spec.stderr_path is not None
+        spec.stderr_path.write_text("Traceback ...\nKeyError: 'label'\n")
+        return original(spec)
+
+    sandbox.run = run_and_log  # type: ignore[method-assign]
+    outcome, _ = run(tmp_path, sandbox)
+    assert (outcome.status, outcome.detail) == (
+        Status.FAILED,
+        "scoring failed with exit code 1:\nTraceback ...\nKeyError: 'label'",
+    )
+
+
+def test_invalid_scores_fail_the_job_naming_the_key(tmp_path):
+    sandbox = ScriptedSandbox({"python3 /app/program/score.py": scorer('{"accuracy": "high"}')})
+    outcome, _ = run(tmp_path, sandbox)
+    assert (outcome.status, outcome.detail) == (
+        Status.FAILED,
+        "invalid scores: 'accuracy' is not a number (got text 'high')",
+    )
+
+
+def test_predictions_holding_a_link_never_reach_the_scorer(tmp_path):
+    def sneaky(mounts):
+        (mounts["/app/output"] / "labels.csv").symlink_to("/etc/hostname")
+        return OK
+
+    sandbox = ScriptedSandbox({"python3 /app/program/ingest.py": sneaky})
+    outcome, _ = run(
+        tmp_path, sandbox, submission_file=ref("code"), ingestion_program=ref("ingestion")
+    )
+    assert outcome.status == Status.FAILED
+    assert outcome.detail == "predictions refused: output holds a symbolic link: 'labels.csv'"
+    assert len(sandbox.specs) == 1
+
+
+def test_a_hostile_submission_archive_fails_before_anything_runs(tmp_path):
+    FILES["evil"] = zipped({"../escape.txt": b"x"})
+    sandbox = ScriptedSandbox({})
+    outcome, _ = run(tmp_path, sandbox, submission_file=ref("evil"))
+    assert outcome.status == Status.FAILED
+    assert (
+        outcome.detail
+        == "submission: evil: member '../escape.txt' points outside the archive ('..')"
+    )
+    assert sandbox.specs == []
+    assert not (tmp_path.parent / "escape.txt").exists()
