@@ -16,6 +16,11 @@ GIB = 1024**3
 MIB = 1024**2
 
 
+class SandboxError(Exception):
+    """The sandbox could not run the step as asked (missing tool, bad spec, setup failure):
+    the worker's or the host's problem, never a verdict on the step."""
+
+
 class LimitHit(StrEnum):
     TIME = "time limit exceeded"
     MEMORY = "memory limit exceeded"
