@@ -5,20 +5,12 @@ from __future__ import annotations
 from celery import Celery
 from django.conf import settings
 
+from podium_worker.broker import transport_options
+
 
 def make_app() -> Celery:
     app = Celery("podium", broker=settings.BROKER_URL)
-    options: dict[str, object] = {}
-    if settings.BROKER_URL.startswith("filesystem://"):
-        folder = settings.BROKER_FOLDER
-        for part in ("queue", "processed", "control"):
-            (folder / part).mkdir(parents=True, exist_ok=True)
-        options = {
-            "data_folder_in": str(folder / "queue"),
-            "data_folder_out": str(folder / "queue"),
-            "processed_folder": str(folder / "processed"),
-            "control_folder": str(folder / "control"),
-        }
+    options = transport_options(settings.BROKER_URL, settings.BROKER_FOLDER)
     app.conf.update(
         broker_transport_options=options,
         task_serializer="json",

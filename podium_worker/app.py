@@ -14,6 +14,7 @@ from typing import Any
 
 from celery import Celery
 
+from podium_worker.broker import transport_options
 from podium_worker.protocol import JOB_TASK, Job, MessageError
 from podium_worker.runner import run_job
 from podium_worker.sandbox import make_sandbox
@@ -23,17 +24,7 @@ from podium_worker.transfer import HttpReporter, HttpTransfer
 
 def build(args: argparse.Namespace) -> Celery:
     app = Celery("podium_worker", broker=args.broker)
-    options: dict[str, Any] = {}
-    if args.broker.startswith("filesystem://"):
-        folder = Path(args.broker_folder)
-        for part in ("queue", "processed", "control"):
-            (folder / part).mkdir(parents=True, exist_ok=True)
-        options = {
-            "data_folder_in": str(folder / "queue"),
-            "data_folder_out": str(folder / "queue"),
-            "processed_folder": str(folder / "processed"),
-            "control_folder": str(folder / "control"),
-        }
+    options = transport_options(args.broker, Path(args.broker_folder))
     app.conf.update(
         broker_transport_options=options,
         task_serializer="json",

@@ -1,0 +1,20 @@
+"""Broker settings shared by the server (which publishes) and the worker (which consumes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def transport_options(broker_url: str, folder: Path) -> dict[str, str]:
+    """Options for kombu's filesystem transport, with every folder under `folder` (created);
+    none for a networked broker."""
+    if not broker_url.startswith("filesystem://"):
+        return {}
+    for part in ("queue", "processed", "control"):
+        (folder / part).mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
+    }
