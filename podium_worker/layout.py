@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import stat
+import subprocess
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, fields
 from enum import StrEnum
 from pathlib import Path
@@ -48,6 +47,7 @@ SHARED = "/app/shared"
 # not exist and says why in the program's own "No such file or directory" error.
 UNAVAILABLE = "/app/unavailable"
 
+PRIVATE = ("logs", "uploads")  # job folders the sandbox never sees
 METADATA_NAMES = ("metadata", "metadata.yaml", "metadata.yml")  # the bundle parser's order
 METADATA_MAX_BYTES = 64 * 1024  # the bundle parser's limit for the same files
 METADATA_MAX_DEPTH = 32
@@ -219,7 +219,8 @@ class JobFolders:
     """A fresh folder tree for one job, one subfolder per thing mounted.
 
     The job runner fills the inputs (programs, submission, data) before the steps run; the
-    steps write `predictions`, `scoring_output` and `shared`. `logs` is never mounted.
+    steps write `predictions`, `scoring_output` and `shared`. `logs` and `uploads` (the
+    archives sent to the server) are never mounted.
     """
 
     root: Path
@@ -232,13 +233,20 @@ class JobFolders:
     scoring_output: Path
     shared: Path
     logs: Path
+    uploads: Path
 
     @classmethod
     def create(cls, parent: Path) -> JobFolders:
+        """Makes the tree under `parent`, open to the sandbox's host user where it must be:
+        the root searchable but not listable (0711), each mounted folder readable (0755;
+        the sandbox hands writable ones to the step's user before it runs), the logs the
+        worker's alone (0700)."""
         root = Path(tempfile.mkdtemp(prefix="job-", dir=parent))
+        os.chmod(root, 0o711)  # noqa: S103 (searchable, so the sandbox user reaches its mounts)
         names = [field.name for field in fields(cls) if field.name != "root"]
         for name in names:
             (root / name).mkdir()
+            os.chmod(root / name, 0o700 if name in PRIVATE else 0o755)
         return cls(root, **{name: root / name for name in names})
 
     def prediction_mounts(self, *, ingestion: bool, shared: bool = False) -> tuple[Mount, ...]:
@@ -272,23 +280,29 @@ class JobFolders:
         return tuple(mounts)
 
     def remove(self) -> None:
-        """Deletes the tree, whatever a step left in it (links are removed, never followed;
-        folders a step made unreadable are opened up first)."""
-        shutil.rmtree(self.root, onexc=_open_up_and_retry)
+        """Deletes the tree, whatever a step left in it: links are removed, never followed;
+        folders a step made unreadable are opened up first; any depth (coreutils walks the
+        tree without a descriptor per level, where shutil.rmtree would run out)."""
+        remove_tree(self.root)
 
 
-def _open_up_and_retry(function: Callable[..., Any], path: str, error: BaseException) -> None:
-    if isinstance(error, FileNotFoundError):
-        return  # removed by a retry below, after rmtree had listed it
-    if not isinstance(error, PermissionError):
-        raise error
-    parent = os.path.dirname(path)
-    os.chmod(parent, stat.S_IRWXU)
-    if os.path.isdir(path) and not os.path.islink(path):
-        os.chmod(path, stat.S_IRWXU)
-        shutil.rmtree(path, onexc=_open_up_and_retry)
-    else:
-        function(path)
+def remove_tree(root: Path) -> None:
+    if not os.path.lexists(root):
+        return
+    # chmod -R never follows the links it meets inside the tree; root ignores modes anyway.
+    subprocess.run(  # noqa: S603 (fixed programs, a path of our own)
+        ["chmod", "-R", "u+rwX", "--", str(root)],  # noqa: S607
+        capture_output=True,
+        check=False,
+    )
+    done = subprocess.run(  # noqa: S603
+        ["rm", "-rf", "--one-file-system", "--", str(root)],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if os.path.lexists(root):
+        raise OSError(f"could not remove {root}: {done.stderr.strip() or 'unknown error'}")
 
 
 def write_step_metadata(

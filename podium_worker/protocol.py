@@ -123,3 +123,29 @@ class Job:
 
 # The header a worker's reports carry the job's secret in.
 SECRET_HEADER = "X-Podium-Job-Secret"  # noqa: S105 - a header name, not a secret
+# The header an output upload names its attempt in (reports carry it in their body).
+ATTEMPT_HEADER = "X-Podium-Job-Attempt"
+
+
+class Output(StrEnum):
+    """What a worker uploads after running a job, before its final report.
+
+    Each is one `PUT` of the raw body to `report_url + "outputs/<kind>/"` with the secret and
+    attempt headers. `detailed_results` is the scoring program's `detailed_results.html`, sent
+    as that one HTML file; the others are zip archives of a folder. An upload for an older
+    attempt, or for a job already finished, is answered `{"accepted": false}` and stored
+    nowhere; a second upload of the same kind for the same attempt replaces the first, so a
+    worker that died after uploading and is followed by another attempt leaves no duplicate.
+    """
+
+    PREDICTIONS = "predictions"  # the prediction step's output (or a results submission)
+    SCORING_OUTPUT = "scoring_output"  # the scoring step's output, scores file included
+    DETAILED_RESULTS = "detailed_results"  # detailed_results.html of the scoring output
+    LOGS = "logs"  # stdout and stderr of each step, as capped by the sandbox
+
+
+DETAILED_RESULTS_FILE = "detailed_results.html"
+
+# The heartbeat's reply holds `{"accepted": bool, "cancelled": bool}`: when `cancelled` is
+# true the submission was cancelled on the server, and the worker stops the running step,
+# reports `cancelled` and takes the next job.

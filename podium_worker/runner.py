@@ -25,8 +25,8 @@ from podium_worker.layout import (
     rewrite_legacy,
     write_step_metadata,
 )
-from podium_worker.outputs import OutputError, collect
-from podium_worker.protocol import FileRef, Job, Status
+from podium_worker.outputs import OutputError, collect, zip_outputs
+from podium_worker.protocol import DETAILED_RESULTS_FILE, FileRef, Job, Output, Status
 from podium_worker.sandbox.base import Limits, Mount, Sandbox, StepResult, StepSpec
 from podium_worker.scores import ScoresError, parse_scores
 
@@ -40,7 +40,11 @@ class Transfer(Protocol):
 
 
 class Reporter(Protocol):
-    def heartbeat(self, status: Status, log_tail: str) -> None: ...
+    def heartbeat(self, status: Status, log_tail: str) -> bool:
+        """Tells the server where the job is; True when the server says it was cancelled."""
+
+    def upload(self, kind: Output, path: Path) -> None:
+        """Sends one output file (see protocol.Output) before the final report."""
 
     def report(
         self, status: Status, detail: str, scores: dict[str, float], metrics: dict[str, Any]
@@ -59,6 +63,10 @@ class JobFailed(Exception):
     """A problem of the submission or its programs; the message is what participants see."""
 
 
+class JobCancelled(Exception):
+    """The submission was cancelled on the server while the job ran."""
+
+
 def run_job(
     job: Job,
     *,
@@ -70,18 +78,73 @@ def run_job(
 ) -> Outcome:
     folders = JobFolders.create(workdir)
     metrics: dict[str, Any] = {"hardware": hardware(), "sandbox": sandbox.name}
+    cancel = threading.Event()
     try:
-        reporter.heartbeat(Status.PREPARING, "")
-        _fetch_all(job, folders, transfer)
-        step_limits = replace(limits, wall_time=float(job.execution_time_limit))
-        scores = _run_steps(job, folders, sandbox, step_limits, reporter, metrics)
-        outcome = Outcome(Status.FINISHED, "", scores, metrics)
-    except JobFailed as exc:
-        outcome = Outcome(Status.FAILED, str(exc), {}, metrics)
+        try:
+            if reporter.heartbeat(Status.PREPARING, ""):
+                raise JobCancelled
+            _fetch_all(job, folders, transfer)
+            step_limits = replace(limits, wall_time=float(job.execution_time_limit))
+            scores = _run_steps(job, folders, sandbox, step_limits, reporter, metrics, cancel)
+            outcome = Outcome(Status.FINISHED, "", scores, metrics)
+        except JobFailed as exc:
+            outcome = Outcome(Status.FAILED, str(exc), {}, metrics)
+        except JobCancelled:
+            outcome = Outcome(Status.CANCELLED, "cancelled while it ran", {}, metrics)
+        if outcome.status is not Status.CANCELLED:
+            outcome = _upload_outputs(folders, reporter, limits, outcome)
     finally:
         folders.remove()
     reporter.report(outcome.status, outcome.detail, outcome.scores, outcome.metrics)
     return outcome
+
+
+def _upload_outputs(
+    folders: JobFolders, reporter: Reporter, limits: Limits, outcome: Outcome
+) -> Outcome:
+    """Archives and uploads what the steps wrote, and the logs, whatever the outcome (a
+    failed job's logs are what its participant needs most). Outputs that cannot be archived
+    are skipped, and a finished job whose scoring output cannot be kept fails saying why."""
+    staging = folders.uploads
+    uploads: list[tuple[Output, Path]] = []
+    problems: list[str] = []
+    for kind, folder in (
+        (Output.PREDICTIONS, folders.predictions),
+        (Output.SCORING_OUTPUT, folders.scoring_output),
+        (Output.LOGS, folders.logs),
+    ):
+        if not any(folder.iterdir()):
+            continue
+        target = staging / f"{kind.value}.zip"
+        try:
+            zip_outputs(folder, target, max_bytes=limits.output_bytes + 4 * limits.log_bytes)
+        except OutputError as exc:
+            problems.append(f"{kind.value.replace('_', ' ')} not kept: {exc}")
+            continue
+        uploads.append((kind, target))
+        if kind is Output.SCORING_OUTPUT:
+            detailed = _copy_detailed_results(folder, staging)
+            if detailed is not None:
+                uploads.append((Output.DETAILED_RESULTS, detailed))
+    for kind, path in uploads:
+        reporter.upload(kind, path)
+    if problems and outcome.status is Status.FINISHED:
+        return Outcome(Status.FAILED, "; ".join(problems), {}, outcome.metrics)
+    return outcome
+
+
+def _copy_detailed_results(folder: Path, staging: Path) -> Path | None:
+    """A copy of the scorer's detailed_results.html (already walked: a plain file, no link)."""
+    source = folder / DETAILED_RESULTS_FILE
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(source, flags)
+    except OSError:
+        return None
+    target = staging / DETAILED_RESULTS_FILE
+    with os.fdopen(fd, "rb") as stream, target.open("wb") as out:
+        shutil.copyfileobj(stream, out)
+    return target
 
 
 def _fetch_all(job: Job, folders: JobFolders, transfer: Transfer) -> None:
@@ -108,6 +171,7 @@ def _run_steps(
     limits: Limits,
     reporter: Reporter,
     metrics: dict[str, Any],
+    cancel: threading.Event,
 ) -> dict[str, float]:
     try:
         own_command = read_command(folders.submission)
@@ -130,6 +194,7 @@ def _run_steps(
         limits,
         folders,
         "scoring",
+        cancel,
     )
     if prediction is None:
         # A results submission: its files are the predictions.
@@ -146,10 +211,11 @@ def _run_steps(
             limits,
             folders,
             "prediction",
+            cancel,
         )
         if job.ingestion_only_during_scoring:
-            return _run_together(predict, scoring, folders, sandbox, reporter, metrics)
-        with _heartbeats(reporter, Status.RUNNING, folders.logs / "prediction.stderr"):
+            return _run_together(predict, scoring, folders, sandbox, reporter, metrics, cancel)
+        with _heartbeats(reporter, Status.RUNNING, folders.logs / "prediction.stderr", cancel):
             result = sandbox.run(predict)
         _record(metrics, "prediction", result)
         _check(result, "prediction", folders.logs / "prediction.stderr")
@@ -158,7 +224,7 @@ def _run_steps(
         collect(folders.predictions)
     except OutputError as exc:
         raise JobFailed(f"predictions refused: {exc}") from None
-    with _heartbeats(reporter, Status.SCORING, folders.logs / "scoring.stderr"):
+    with _heartbeats(reporter, Status.SCORING, folders.logs / "scoring.stderr", cancel):
         result = sandbox.run(scoring)
     _record(metrics, "scoring", result)
     _check(result, "scoring", folders.logs / "scoring.stderr")
@@ -172,6 +238,7 @@ def _run_together(
     sandbox: Sandbox,
     reporter: Reporter,
     metrics: dict[str, Any],
+    cancel: threading.Event,
 ) -> dict[str, float]:
     """Ingestion during scoring: both steps at once, talking through /app/shared."""
     results: dict[str, StepResult] = {}
@@ -180,7 +247,7 @@ def _run_together(
         results["prediction"] = sandbox.run(predict)
 
     thread = threading.Thread(target=predict_in_background, name="ingestion")
-    with _heartbeats(reporter, Status.SCORING, folders.logs / "scoring.stderr"):
+    with _heartbeats(reporter, Status.SCORING, folders.logs / "scoring.stderr", cancel):
         thread.start()
         results["scoring"] = sandbox.run(scoring)
         thread.join()
@@ -199,6 +266,7 @@ def _spec(
     limits: Limits,
     folders: JobFolders,
     name: str,
+    cancel: threading.Event,
 ) -> StepSpec:
     return StepSpec(
         command=rewrite_legacy(command, step),
@@ -208,6 +276,7 @@ def _spec(
         image=job.docker_image,
         stdout_path=folders.logs / f"{name}.stdout",
         stderr_path=folders.logs / f"{name}.stderr",
+        cancel=cancel,
     )
 
 
@@ -222,6 +291,8 @@ def _record(metrics: dict[str, Any], step: str, result: StepResult) -> None:
 
 
 def _check(result: StepResult, step: str, stderr: Path) -> None:
+    if result.cancelled:
+        raise JobCancelled
     if result.limit_hit is not None:
         extra = ""
         if result.limit_hit.name == "MEMORY":
@@ -250,13 +321,17 @@ def _tail(path: Path) -> str:
 
 
 @contextmanager
-def _heartbeats(reporter: Reporter, status: Status, log: Path) -> Iterator[None]:
-    """Tells the server the job is alive every few seconds while a step runs."""
+def _heartbeats(
+    reporter: Reporter, status: Status, log: Path, cancel: threading.Event
+) -> Iterator[None]:
+    """Tells the server the job is alive every few seconds while a step runs, with the end
+    of its log; sets `cancel` when the server answers that the submission was cancelled."""
     stop = threading.Event()
 
     def beat() -> None:
         while True:
-            reporter.heartbeat(status, _tail(log))
+            if reporter.heartbeat(status, _tail(log)):
+                cancel.set()
             if stop.wait(HEARTBEAT_SECONDS):
                 return
 

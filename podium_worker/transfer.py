@@ -12,10 +12,10 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from podium_worker import archive
-from podium_worker.protocol import SECRET_HEADER, FileRef, Job, Status
+from podium_worker.protocol import ATTEMPT_HEADER, SECRET_HEADER, FileRef, Job, Output, Status
 
 CHUNK = 1024 * 1024
 TIMEOUT = 60
@@ -65,41 +65,74 @@ class HttpTransfer:
 
 
 class HttpReporter:
-    """Posts heartbeats and the final report for one job, with its secret."""
+    """Posts heartbeats, uploads outputs and posts the final report for one job, with its
+    secret. The final report and uploads are retried; a lost heartbeat is not fatal."""
 
     def __init__(self, job: Job, *, attempts: int = 5, backoff: float = 1.0) -> None:
         self.job = job
         self.attempts = attempts
         self.backoff = backoff
 
-    def heartbeat(self, status: Status, log_tail: str) -> None:
-        # A lost heartbeat is not fatal: the next one, or the final report, follows.
-        with contextlib.suppress(TransferError):
-            self._post("heartbeat/", {"status": status.value, "log_tail": log_tail}, attempts=1)
+    def heartbeat(self, status: Status, log_tail: str) -> bool:
+        body = {"status": status.value, "log_tail": log_tail}
+        try:
+            reply = self._send("heartbeat/", _json(self.job, body), "application/json", attempts=1)
+        except TransferError:
+            return False  # the next heartbeat, or the final report, follows
+        return reply.get("cancelled") is True
+
+    def upload(self, kind: Output, path: Path) -> None:
+        content_type = "text/html" if kind is Output.DETAILED_RESULTS else "application/zip"
+        self._send(f"outputs/{kind.value}/", path, content_type, attempts=self.attempts)
 
     def report(
         self, status: Status, detail: str, scores: dict[str, float], metrics: dict[str, Any]
     ) -> None:
         body = {"status": status.value, "detail": detail, "scores": scores, "metrics": metrics}
-        self._post("report/", body, attempts=self.attempts)
+        self._send("report/", _json(self.job, body), "application/json", attempts=self.attempts)
 
-    def _post(self, path: str, body: dict[str, Any], *, attempts: int) -> None:
-        payload = json.dumps({"attempt": self.job.attempt, **body}).encode()
-        request = urllib.request.Request(  # noqa: S310 - the server's URL from the job message
-            self.job.report_url.rstrip("/") + "/" + path,
-            data=payload,
-            method="POST",
-            headers={"Content-Type": "application/json", SECRET_HEADER: self.job.secret},
-        )
+    def _send(
+        self, path: str, body: bytes | Path, content_type: str, *, attempts: int
+    ) -> dict[str, Any]:
+        url = self.job.report_url.rstrip("/") + "/" + path
+        headers = {
+            "Content-Type": content_type,
+            SECRET_HEADER: self.job.secret,
+            ATTEMPT_HEADER: str(self.job.attempt),
+        }
+        method = "PUT" if isinstance(body, Path) else "POST"
         for attempt in range(attempts):
             try:
-                with urllib.request.urlopen(request, timeout=TIMEOUT):  # noqa: S310
-                    return
+                with contextlib.ExitStack() as stack:
+                    data: bytes | BinaryIO = body if isinstance(body, bytes) else b""
+                    if isinstance(body, Path):
+                        data = stack.enter_context(body.open("rb"))
+                        headers["Content-Length"] = str(body.stat().st_size)
+                    request = urllib.request.Request(  # noqa: S310 - the job message's URL
+                        url, data=data, method=method, headers=headers
+                    )
+                    with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+                        return _reply(response.read(MAX_REPLY))
             except urllib.error.HTTPError as exc:
                 if exc.code < 500:
-                    raise TransferError(f"the server refused the report ({exc.code})") from None
+                    raise TransferError(f"the server refused {path} ({exc.code})") from None
             except (urllib.error.URLError, OSError):
                 pass
             if attempt + 1 < attempts:
                 time.sleep(self.backoff * 2**attempt)
         raise TransferError("the server could not be reached")
+
+
+MAX_REPLY = 64 * 1024
+
+
+def _json(job: Job, body: dict[str, Any]) -> bytes:
+    return json.dumps({"attempt": job.attempt, **body}).encode()
+
+
+def _reply(raw: bytes) -> dict[str, Any]:
+    try:
+        parsed = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}

@@ -7,6 +7,7 @@ tree, captures capped logs, and measures what the step used.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -59,6 +60,9 @@ class StepSpec:
     image: str = ""  # the competition's docker_image; bwrap maps it to a local runtime
     stdout_path: Path | None = None  # where the capped stdout log goes
     stderr_path: Path | None = None
+    # Set by the worker when the submission is cancelled: the backend stops the step as it
+    # would at a limit, and the result says `cancelled`.
+    cancel: threading.Event | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -70,10 +74,11 @@ class StepResult:
     peak_memory_bytes: int  # whole process tree where the backend can tell, else largest process
     stdout_truncated: bool = False
     stderr_truncated: bool = False
+    cancelled: bool = False  # stopped because the submission was cancelled
 
     @property
     def succeeded(self) -> bool:
-        return self.limit_hit is None and self.exit_code == 0
+        return self.limit_hit is None and self.exit_code == 0 and not self.cancelled
 
 
 class Sandbox(Protocol):

@@ -283,6 +283,7 @@ class _Watch:
     started: float
     deadline: float
     hit: LimitHit | None = None
+    cancelled: bool = False
     killed_at: float | None = None
     file_size_reached: bool = False
     pid_namespace: int | None = None
@@ -383,7 +384,11 @@ class _Step:
     def _tick(self) -> None:
         watch = self.watch
         self._read_report()
-        if watch.hit is not None:
+        if watch.hit is not None or watch.cancelled:
+            return
+        if self.spec.cancel is not None and self.spec.cancel.is_set():
+            watch.cancelled = True
+            self._stop()
             return
         now = time.monotonic()
         hit = self._limit_hit(now)
@@ -465,9 +470,9 @@ class _Step:
 
     def _result(self, ended: float) -> StepResult:
         watch, finished = self.watch, self.finished
-        hit = watch.hit or self._final_verdict(finished)
-        exit_code = finished.get("exit_code")
-        if exit_code is None and hit is None:
+        hit = None if watch.cancelled else watch.hit or self._final_verdict(finished)
+        exit_code = None if watch.cancelled else finished.get("exit_code")
+        if exit_code is None and hit is None and not watch.cancelled:
             tail = self.stderr.tail(2000).decode(errors="replace").strip()
             raise SandboxError(f"bubblewrap could not start the step: {tail or 'no message'}")
         if hit is not None and hit is not LimitHit.FILE_SIZE:
@@ -480,6 +485,7 @@ class _Step:
             peak_memory_bytes=self._peak_memory(finished),
             stdout_truncated=self.stdout.truncated,
             stderr_truncated=self.stderr.truncated,
+            cancelled=watch.cancelled,
         )
 
     def _final_verdict(self, finished: dict[str, Any]) -> LimitHit | None:

@@ -147,8 +147,10 @@ class DockerSandbox:
             stdout.close()
             stderr.close()
         ended = time.monotonic()
-        hit = watch.hit or self._final_verdict(name, spec)
-        if hit is None and exit_code == ENGINE_FAILED:
+        hit = None if watch.cancelled else watch.hit or self._final_verdict(name, spec)
+        if watch.cancelled:
+            exit_code = None
+        elif hit is None and exit_code == ENGINE_FAILED:
             tail = stderr.tail(2000).decode(errors="replace").strip()
             raise SandboxError(f"{self.engine} could not start the step: {tail or 'no message'}")
         return StepResult(
@@ -159,6 +161,7 @@ class DockerSandbox:
             peak_memory_bytes=0,
             stdout_truncated=stdout.truncated,
             stderr_truncated=stderr.truncated,
+            cancelled=watch.cancelled,
         )
 
     def _final_verdict(self, name: str, spec: StepSpec) -> LimitHit | None:
@@ -196,10 +199,16 @@ class _Watch:
         self.started = time.monotonic()
         self.deadline = self.started + spec.limits.wall_time
         self.hit: LimitHit | None = None
+        self.cancelled = False
         self.killed_at: float | None = None
 
     def tick(self) -> None:
-        if self.hit is not None:
+        if self.hit is not None or self.cancelled:
+            return
+        if self.spec.cancel is not None and self.spec.cancel.is_set():
+            self.cancelled = True
+            self.killed_at = time.monotonic()
+            self.sandbox._engine("kill", self.name)
             return
         if time.monotonic() >= self.deadline:
             self.hit = LimitHit.TIME

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from podium_worker import archive
-from podium_worker.protocol import FileRef, Job, Status
+from podium_worker.protocol import FileRef, Job, Output, Status
 from podium_worker.runner import run_job
 from podium_worker.sandbox.base import LimitHit, Limits, StepResult, StepSpec
 
@@ -45,12 +45,19 @@ class LocalTransfer:
 
 
 class Recorder:
-    def __init__(self) -> None:
+    def __init__(self, *, cancel_after: int | None = None) -> None:
         self.heartbeats: list[Status] = []
+        self.uploads: dict[Output, bytes] = {}
         self.reports: list[tuple[Status, str, dict[str, float], dict[str, Any]]] = []
+        self.cancel_after = cancel_after
 
-    def heartbeat(self, status: Status, log_tail: str) -> None:
+    def heartbeat(self, status: Status, log_tail: str) -> bool:
         self.heartbeats.append(status)
+        return self.cancel_after is not None and len(self.heartbeats) > self.cancel_after
+
+    def upload(self, kind: Output, path: Path) -> None:
+        assert kind not in self.uploads, f"{kind} uploaded twice"
+        self.uploads[kind] = path.read_bytes()
 
     def report(self, status, detail, scores, metrics) -> None:
         self.reports.append((status, detail, scores, metrics))
@@ -250,3 +257,71 @@ def test_a_hostile_submission_archive_fails_before_anything_runs(tmp_path):
     )
     assert sandbox.specs == []
     assert not (tmp_path.parent / "escape.txt").exists()
+
+
+def test_outputs_detailed_results_and_logs_are_uploaded_before_the_final_report(tmp_path):
+    def score(mounts):
+        (mounts["/app/output"] / "scores.json").write_text('{"accuracy": 0.75}')
+        (mounts["/app/output"] / "detailed_results.html").write_text("<p>per class</p>")
+        return OK
+
+    class LoggingSandbox(ScriptedSandbox):
+        def run(self, spec):
+            spec.stderr_path.write_text("scoring went fine\n")
+            return super().run(spec)
+
+    outcome, reporter = run(tmp_path, LoggingSandbox({"python3 /app/program/score.py": score}))
+    assert outcome.status is Status.FINISHED
+    assert set(reporter.uploads) == set(Output)
+    assert reporter.uploads[Output.DETAILED_RESULTS] == b"<p>per class</p>"
+    with zipfile.ZipFile(io.BytesIO(reporter.uploads[Output.PREDICTIONS])) as archive:
+        assert archive.read("predictions.csv") == b"1\n"
+    with zipfile.ZipFile(io.BytesIO(reporter.uploads[Output.SCORING_OUTPUT])) as archive:
+        assert sorted(archive.namelist()) == ["detailed_results.html", "scores.json"]
+    with zipfile.ZipFile(io.BytesIO(reporter.uploads[Output.LOGS])) as archive:
+        assert archive.read("scoring.stderr") == b"scoring went fine\n"
+
+
+def test_a_failed_job_still_uploads_its_logs(tmp_path):
+    class CrashingSandbox(ScriptedSandbox):
+        def run(self, spec):
+            spec.stderr_path.write_text("Traceback: boom\n")
+            return StepResult(exit_code=1, limit_hit=None, wall_time=0.1, cpu_time=0.1,
+                              peak_memory_bytes=1)  # fmt: skip
+
+    outcome, reporter = run(tmp_path, CrashingSandbox({}))
+    assert outcome.status is Status.FAILED
+    assert "Traceback: boom" in outcome.detail
+    with zipfile.ZipFile(io.BytesIO(reporter.uploads[Output.LOGS])) as archive:
+        assert archive.read("scoring.stderr") == b"Traceback: boom\n"
+    assert Output.SCORING_OUTPUT not in reporter.uploads  # the scorer wrote nothing
+
+
+def test_a_submission_cancelled_before_the_job_starts_runs_nothing(tmp_path):
+    sandbox = ScriptedSandbox({})
+    reporter = Recorder(cancel_after=0)
+    outcome = run_job(job(), sandbox=sandbox, transfer=LocalTransfer(FILES), reporter=reporter,
+                      workdir=tmp_path, limits=Limits())  # fmt: skip
+    assert outcome.status is Status.CANCELLED
+    assert sandbox.specs == []
+    assert reporter.uploads == {}
+    assert [report[0] for report in reporter.reports] == [Status.CANCELLED]
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_cancel_during_a_step_stops_it_and_reports_cancelled(tmp_path):
+    class WaitingSandbox(ScriptedSandbox):
+        def run(self, spec):
+            self.specs.append(spec)
+            # The heartbeat that answers "cancelled" sets the step's event.
+            assert spec.cancel.wait(10)
+            return StepResult(exit_code=None, limit_hit=None, wall_time=0.2, cpu_time=0.0,
+                              peak_memory_bytes=0, cancelled=True)  # fmt: skip
+
+    sandbox = WaitingSandbox({})
+    reporter = Recorder(cancel_after=1)
+    outcome = run_job(job(), sandbox=sandbox, transfer=LocalTransfer(FILES), reporter=reporter,
+                      workdir=tmp_path, limits=Limits())  # fmt: skip
+    assert (outcome.status, outcome.scores) == (Status.CANCELLED, {})
+    assert len(sandbox.specs) == 1
+    assert [report[0] for report in reporter.reports] == [Status.CANCELLED]

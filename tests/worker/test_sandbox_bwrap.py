@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -404,6 +405,27 @@ def test_b16_children_left_running_when_the_command_ends_are_killed(workspace, m
 
     assert (ran.result.exit_code, ran.result.limit_hit, ran.stdout) == (0, None, "done\n")
     assert ran.result.wall_time < 1.0
+    assert processes_with(marker) == []
+
+
+def test_a_cancelled_step_is_stopped_with_its_whole_tree(workspace, marker):
+    cancel = threading.Event()
+    timer = threading.Timer(0.5, cancel.set)
+    timer.start()
+    sleeper = f"python3 -c 'import time; time.sleep(300)' {marker}"
+    spec = StepSpec(
+        f"{sleeper} & {sleeper}",
+        workspace.prediction_mounts(),
+        limits=Limits(wall_time=60.0),
+        cancel=cancel,
+    )
+
+    result = workspace.sandbox.run(spec)
+
+    timer.join()
+    assert (result.cancelled, result.limit_hit, result.exit_code) == (True, None, None)
+    assert 0.5 <= result.wall_time < 5.0
+    assert not result.succeeded
     assert processes_with(marker) == []
 
 
