@@ -3,13 +3,15 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 UV_VERSION := 0.13.9
+# The sandbox's default runtime (numpy, scipy, scikit-learn, pandas, pyyaml, pillow).
+RUNTIME := runtimes/default
 export PODIUM_HOME ?= $(CURDIR)/var
 # The scaled setup's database, for the second run of the suite (see `make pytest`).
 PODIUM_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: install sandbox run test lint types imports migrations-check pytest lock clean
+.PHONY: install sandbox run test lint types imports migrations-check pytest lock runtime-lock clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(RUNTIME)/.installed
 
 $(VENV)/.installed: requirements.lock pyproject.toml scripts/find-python
 	@python=$$(scripts/find-python) || exit 1; \
@@ -18,6 +20,11 @@ $(VENV)/.installed: requirements.lock pyproject.toml scripts/find-python
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.lock
 	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
+	@touch $@
+
+# Built on an interpreter the sandbox's unprivileged user can read (see scripts/make-runtime).
+$(RUNTIME)/.installed: runtime/requirements.txt scripts/make-runtime $(VENV)/.installed
+	scripts/make-runtime $(VENV)/bin/uv $(RUNTIME)
 	@touch $@
 
 # The worker's sandbox (bubblewrap) is a system package; the worker tests run it for real.
@@ -34,10 +41,16 @@ sandbox:
 lock: $(VENV)/.installed
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.12 --universal -o requirements.lock
 
-run: install
+# Regenerates runtime/requirements.txt from runtime/requirements.in.
+runtime-lock: $(VENV)/.installed
+	$(VENV)/bin/uv pip compile runtime/requirements.in --python-version 3.11 --universal \
+	  -o runtime/requirements.txt
+
+# The web server, one local worker and the scheduler, on the embedded default.
+run: install sandbox
 	$(VENV)/bin/podium-server migrate --no-input
 	$(VENV)/bin/podium-server demo
-	$(VENV)/bin/podium-server serve --port 8000
+	$(VENV)/bin/podium-server up --port 8000
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -60,4 +73,4 @@ pytest: install sandbox
 test: lint types imports migrations-check pytest
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache
+	rm -rf $(VENV) runtimes .mypy_cache .ruff_cache

@@ -8,6 +8,7 @@ a job it is not running; one job at a time per process keeps timings comparable.
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from podium_worker.broker import transport_options
 from podium_worker.protocol import JOB_TASK, Job, MessageError
 from podium_worker.runner import run_job
 from podium_worker.sandbox import make_sandbox
-from podium_worker.sandbox.base import GIB, MIB, Limits
+from podium_worker.sandbox.base import GIB, MIB, Limits, SandboxError
 from podium_worker.transfer import HttpReporter, HttpTransfer
 
 
@@ -41,8 +42,8 @@ def build(args: argparse.Namespace) -> Celery:
         output_bytes=args.output_mib * MIB,
         log_bytes=args.log_kib * 1024,
     )
-    sandbox = make_sandbox(args.sandbox)
-    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="podium-worker-"))
+    sandbox = make_sandbox(args.sandbox, **sandbox_options(args))
+    workdir = make_workdir(args.workdir)
     transfer = HttpTransfer(workdir / "cache", budget_bytes=args.input_gib * GIB)
 
     @app.task(name=JOB_TASK)  # type: ignore[untyped-decorator]
@@ -64,6 +65,39 @@ def build(args: argparse.Namespace) -> Celery:
     return app
 
 
+def sandbox_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The backend's own options: runtimes (bwrap) or images (docker) by competition image."""
+    mapping = dict(args.runtime or [])
+    if args.sandbox == "docker":
+        return {"images": mapping}
+    options: dict[str, Any] = {"runtimes": {image: Path(root) for image, root in mapping.items()}}
+    if args.default_runtime:
+        options["default_runtime"] = Path(args.default_runtime)
+    return options
+
+
+def make_workdir(given: str | None) -> Path:
+    """Where job folders go. The sandbox's host user must search every folder above them:
+    a folder made here in the system's temporary folder is opened for that (0711), a given
+    one must already be reachable (the sandbox checks before each step, naming the folder).
+    The download cache inside stays the worker's alone."""
+    if given:
+        workdir = Path(given).absolute()
+        workdir.mkdir(parents=True, exist_ok=True)
+    else:
+        workdir = Path(tempfile.mkdtemp(prefix="podium-worker-"))
+    os.chmod(workdir, 0o711)  # noqa: S103 (searchable, not listable)
+    (workdir / "cache").mkdir(mode=0o700, exist_ok=True)
+    return workdir
+
+
+def image_mapping(text: str) -> tuple[str, str]:
+    image, separator, target = text.partition("=")
+    if not separator or not image or not target:
+        raise argparse.ArgumentTypeError(f"expected IMAGE=RUNTIME, got {text!r}")
+    return image, target
+
+
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="podium-worker",
@@ -73,7 +107,21 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--broker-folder", default="var/broker", help="folder of filesystem://")
     parser.add_argument("--queue", default="podium", help="the queue to take jobs from")
     parser.add_argument("--sandbox", default="bwrap", help="sandbox backend: bwrap or docker")
-    parser.add_argument("--workdir", help="where job folders and the download cache go")
+    parser.add_argument(
+        "--runtime",
+        type=image_mapping,
+        action="append",
+        metavar="IMAGE=RUNTIME",
+        help="run a competition's docker image on a local runtime folder (bwrap) or on another "
+        "image (docker); repeatable",
+    )
+    parser.add_argument(
+        "--default-runtime",
+        help="bwrap: the runtime of images not mapped (a folder with bin/python3; /usr if unset)",
+    )
+    parser.add_argument(
+        "--workdir", help="where job folders and the download cache go (a new temporary folder)"
+    )
     parser.add_argument("--memory-mib", type=int, default=4096, help="memory per step (4096)")
     parser.add_argument("--processes", type=int, default=256, help="processes per step (256)")
     parser.add_argument("--output-mib", type=int, default=1024, help="output per step (1024)")
@@ -84,7 +132,12 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
-    app = build(args)
+    # Unpacked inputs must be readable by the sandbox's user, whatever the caller's umask.
+    os.umask(0o022)
+    try:
+        app = build(args)
+    except SandboxError as exc:
+        raise SystemExit(f"podium-worker: {exc}") from None
     app.worker_main(
         [
             "worker",
@@ -96,5 +149,7 @@ def main(argv: list[str] | None = None) -> None:
             "solo",
             "--loglevel",
             "INFO",
+            "--hostname",
+            f"podium-worker-{os.getpid()}@%h",
         ]
     )

@@ -90,6 +90,8 @@ class Job:
     input_data: FileRef | None = None
     reference_data: FileRef | None = None
     ingestion_only_during_scoring: bool = False
+    # How often the worker says the job is alive: the server sets it well inside its lease.
+    heartbeat_seconds: float = 5.0
     version: int = 1
 
     def to_message(self) -> dict[str, Any]:

@@ -29,8 +29,8 @@ from podium_worker.outputs import OutputError, collect, zip_outputs
 from podium_worker.protocol import DETAILED_RESULTS_FILE, FileRef, Job, Output, Status
 from podium_worker.sandbox.base import Limits, Mount, Sandbox, StepResult, StepSpec
 from podium_worker.scores import ScoresError, parse_scores
+from podium_worker.transfer import TransferError
 
-HEARTBEAT_SECONDS = 5.0
 DETAIL_TAIL = 2000
 
 
@@ -126,10 +126,17 @@ def _upload_outputs(
             detailed = _copy_detailed_results(folder, staging)
             if detailed is not None:
                 uploads.append((Output.DETAILED_RESULTS, detailed))
-    for kind, path in uploads:
-        reporter.upload(kind, path)
     if problems and outcome.status is Status.FINISHED:
-        return Outcome(Status.FAILED, "; ".join(problems), {}, outcome.metrics)
+        outcome = Outcome(Status.FAILED, "; ".join(problems), {}, outcome.metrics)
+    # An output the server cannot take costs that output, never the job's report.
+    lost = []
+    for kind, path in uploads:
+        try:
+            reporter.upload(kind, path)
+        except TransferError as exc:
+            lost.append(f"{kind.value}: {exc}")
+    if lost:
+        outcome.metrics["outputs_not_kept"] = lost
     return outcome
 
 
@@ -173,6 +180,7 @@ def _run_steps(
     metrics: dict[str, Any],
     cancel: threading.Event,
 ) -> dict[str, float]:
+    every = job.heartbeat_seconds
     try:
         own_command = read_command(folders.submission)
         ingestion_command = (
@@ -214,8 +222,12 @@ def _run_steps(
             cancel,
         )
         if job.ingestion_only_during_scoring:
-            return _run_together(predict, scoring, folders, sandbox, reporter, metrics, cancel)
-        with _heartbeats(reporter, Status.RUNNING, folders.logs / "prediction.stderr", cancel):
+            return _run_together(
+                predict, scoring, folders, sandbox, reporter, metrics, cancel, every
+            )
+        with _heartbeats(
+            reporter, Status.RUNNING, folders.logs / "prediction.stderr", cancel, every
+        ):
             result = sandbox.run(predict)
         _record(metrics, "prediction", result)
         _check(result, "prediction", folders.logs / "prediction.stderr")
@@ -224,7 +236,7 @@ def _run_steps(
         collect(folders.predictions)
     except OutputError as exc:
         raise JobFailed(f"predictions refused: {exc}") from None
-    with _heartbeats(reporter, Status.SCORING, folders.logs / "scoring.stderr", cancel):
+    with _heartbeats(reporter, Status.SCORING, folders.logs / "scoring.stderr", cancel, every):
         result = sandbox.run(scoring)
     _record(metrics, "scoring", result)
     _check(result, "scoring", folders.logs / "scoring.stderr")
@@ -239,6 +251,7 @@ def _run_together(
     reporter: Reporter,
     metrics: dict[str, Any],
     cancel: threading.Event,
+    every: float,
 ) -> dict[str, float]:
     """Ingestion during scoring: both steps at once, talking through /app/shared."""
     results: dict[str, StepResult] = {}
@@ -247,7 +260,7 @@ def _run_together(
         results["prediction"] = sandbox.run(predict)
 
     thread = threading.Thread(target=predict_in_background, name="ingestion")
-    with _heartbeats(reporter, Status.SCORING, folders.logs / "scoring.stderr", cancel):
+    with _heartbeats(reporter, Status.SCORING, folders.logs / "scoring.stderr", cancel, every):
         thread.start()
         results["scoring"] = sandbox.run(scoring)
         thread.join()
@@ -322,7 +335,7 @@ def _tail(path: Path) -> str:
 
 @contextmanager
 def _heartbeats(
-    reporter: Reporter, status: Status, log: Path, cancel: threading.Event
+    reporter: Reporter, status: Status, log: Path, cancel: threading.Event, every: float
 ) -> Iterator[None]:
     """Tells the server the job is alive every few seconds while a step runs, with the end
     of its log; sets `cancel` when the server answers that the submission was cancelled."""
@@ -332,7 +345,7 @@ def _heartbeats(
         while True:
             if reporter.heartbeat(status, _tail(log)):
                 cancel.set()
-            if stop.wait(HEARTBEAT_SECONDS):
+            if stop.wait(every):
                 return
 
     thread = threading.Thread(target=beat, name="heartbeat", daemon=True)

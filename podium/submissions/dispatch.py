@@ -38,7 +38,14 @@ def build_job(submission: Submission, task: Task) -> Job:
         input_data=_ref(task.input_data),
         reference_data=_ref(task.reference_data),
         ingestion_only_during_scoring=task.ingestion_only_during_scoring,
+        heartbeat_seconds=heartbeat_seconds(settings.JOB_LEASE_SECONDS),
     )
+
+
+def heartbeat_seconds(lease: int) -> float:
+    """Four heartbeats per lease, at most one every 5 s: a lease survives a lost heartbeat
+    or two, and a slow server is not flooded."""
+    return min(5.0, lease / 4)
 
 
 def queue_name(submission: Submission) -> str:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 from django.core.management import load_command_class
 from django.core.management.base import BaseCommand
 
+from podium_worker import app
+
 # Podium's own commands, in the order the reference shows them.
 COMMANDS = (
+    "up",
     "serve",
+    "worker",
+    "scheduler",
     "demo",
     "createuser",
     "import_bundle",
@@ -43,6 +49,40 @@ SHARED = {
 }
 
 
+def _rows(actions: list[argparse.Action]) -> tuple[list[str], list[str]]:
+    words = []
+    rows = []
+    for action in actions:
+        if action.option_strings:
+            flag = action.option_strings[-1]
+            shown = (
+                flag if action.nargs == 0 else f"{flag} {(action.metavar or action.dest).upper()}"
+            )
+            words.append(shown if action.required else f"[{shown}]")
+        else:
+            shown = action.dest.upper()
+            words.append(shown)
+        rows.append(f"| `{shown}` | {action.help or ''} |")
+    return words, rows
+
+
+def _table(rows: list[str]) -> str:
+    return "\n".join(["| argument | meaning |", "|---|---|", *rows]) if rows else ""
+
+
+WORKER = """## `podium-worker` (the compute worker)
+
+`{usage}`
+
+Installed with the server by `make install`. It imports nothing of the server and never
+touches its database: it consumes job messages from the broker and queue given, runs each
+job's steps in the sandbox and reports to the server over HTTP, so it can run on any machine
+that reaches the broker and the server. `podium-server worker` starts one with this instance's broker and queue.
+
+{table}
+"""
+
+
 def render() -> str:
     sections = [HEADER]
     for name in COMMANDS:
@@ -50,20 +90,14 @@ def render() -> str:
         spelled = name.replace("_", "-")
         parser = command.create_parser("podium-server", spelled)
         actions = [action for action in parser._actions if action.dest not in SHARED]
-        words = []
-        rows = []
-        for action in actions:
-            if action.option_strings:
-                flag = action.option_strings[-1]
-                shown = flag if action.nargs == 0 else f"{flag} {action.dest.upper()}"
-                words.append(shown if action.required else f"[{shown}]")
-            else:
-                shown = action.dest.upper()
-                words.append(shown)
-            rows.append(f"| `{shown}` | {action.help or ''} |")
+        words, rows = _rows(actions)
         usage = " ".join(["podium-server", spelled, *words])
-        table = "\n".join(["| argument | meaning |", "|---|---|", *rows]) if rows else ""
-        sections.append(f"## `podium-server {spelled}`\n\n`{usage}`\n\n{command.help}\n\n{table}\n")
+        sections.append(
+            f"## `podium-server {spelled}`\n\n`{usage}`\n\n{command.help}\n\n{_table(rows)}\n"
+        )
+    worker = [action for action in app.parser()._actions if action.dest != "help"]
+    words, rows = _rows(worker)
+    sections.append(WORKER.format(usage=" ".join(["podium-worker", *words]), table=_table(rows)))
     return "\n".join(sections).rstrip() + "\n"
 
 

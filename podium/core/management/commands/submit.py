@@ -1,4 +1,5 @@
-"""podium-server submit PATH --phase PHASE_ID --user NAME [--wait] [--timeout S] [--json]"""
+"""podium-server submit PATH --phase PHASE_ID --user NAME [--fact-sheet JSON] [--wait]
+[--timeout S] [--json]"""
 
 from __future__ import annotations
 
@@ -37,6 +38,11 @@ class Command(BaseCommand):
         parser.add_argument("path", type=Path, help="the submission: a .zip file")
         parser.add_argument("--phase", type=int, required=True, help="the phase's id")
         parser.add_argument("--user", required=True, help="username of the submitter")
+        parser.add_argument(
+            "--fact-sheet",
+            metavar="JSON",
+            help='answers to the competition\'s fact sheet, e.g. \'{"method_name": "SVM"}\'',
+        )
         parser.add_argument("--wait", action="store_true", help="wait for a final status")
         parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait (3600)")
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -51,10 +57,20 @@ class Command(BaseCommand):
         phase = Phase.objects.select_related("competition").filter(pk=options["phase"]).first()
         if phase is None:
             raise CommandError(f"no phase with id {options['phase']}")
+        answers = None
+        if options["fact_sheet"] is not None:
+            try:
+                answers = json.loads(options["fact_sheet"])
+            except ValueError as exc:
+                raise CommandError(f"--fact-sheet is not valid JSON ({exc})") from None
         try:
             with path.open("rb") as stream:
                 submission = create_submission(
-                    user=user, phase=phase, stream=stream, name=path.name
+                    user=user,
+                    phase=phase,
+                    stream=stream,
+                    name=path.name,
+                    fact_sheet_answers=answers,
                 )
         except SubmissionRefused as exc:
             raise CommandError(f"refused: {exc}") from None
