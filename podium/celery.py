@@ -5,11 +5,11 @@ from __future__ import annotations
 from celery import Celery
 from django.conf import settings
 
-from podium_worker.broker import transport_options
+from podium_worker.broker import connection_url, transport_options
 
 
 def make_app() -> Celery:
-    app = Celery("podium", broker=settings.BROKER_URL)
+    app = Celery("podium", broker=connection_url(settings.BROKER_URL))
     options = transport_options(settings.BROKER_URL, settings.BROKER_FOLDER)
     app.conf.update(
         broker_transport_options=options,

@@ -15,7 +15,7 @@ from typing import Any
 
 from celery import Celery
 
-from podium_worker.broker import transport_options
+from podium_worker.broker import connection_url, transport_options
 from podium_worker.protocol import JOB_TASK, Job, MessageError
 from podium_worker.runner import run_job
 from podium_worker.sandbox import make_sandbox
@@ -24,7 +24,7 @@ from podium_worker.transfer import HttpReporter, HttpTransfer
 
 
 def build(args: argparse.Namespace) -> Celery:
-    app = Celery("podium_worker", broker=args.broker)
+    app = Celery("podium_worker", broker=connection_url(args.broker))
     options = transport_options(args.broker, Path(args.broker_folder))
     app.conf.update(
         broker_transport_options=options,

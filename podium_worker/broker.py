@@ -18,3 +18,11 @@ def transport_options(broker_url: str, folder: Path) -> dict[str, str]:
         "processed_folder": str(folder / "processed"),
         "control_folder": str(folder / "control"),
     }
+
+
+def connection_url(broker_url: str) -> str:
+    """The URL to connect with: kombu's filesystem transport ignores the host but warns on
+    every connection when none is given, so the embedded broker's bare URL gets one."""
+    if broker_url.rstrip("/") == "filesystem:":
+        return "filesystem://localhost/"
+    return broker_url
