@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+# How often a worker looks for a new job in the embedded broker's folder: a job waits at most
+# this long for an idle worker, and a listing of a small folder ten times a second costs
+# nothing worth measuring.
+POLLING_SECONDS = 0.1
 
 
-def transport_options(broker_url: str, folder: Path) -> dict[str, str]:
+def transport_options(broker_url: str, folder: Path) -> dict[str, Any]:
     """Options for kombu's filesystem transport, with every folder under `folder` (created);
     none for a networked broker."""
     if not broker_url.startswith("filesystem://"):
@@ -17,6 +23,7 @@ def transport_options(broker_url: str, folder: Path) -> dict[str, str]:
         "data_folder_out": str(folder / "queue"),
         "processed_folder": str(folder / "processed"),
         "control_folder": str(folder / "control"),
+        "polling_interval": POLLING_SECONDS,
     }
 
 

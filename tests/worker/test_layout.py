@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import pwd
+import stat
 import time
 import warnings
 from pathlib import Path
@@ -299,8 +300,39 @@ def test_create_makes_a_fresh_tree_of_empty_folders(tmp_path):
         "scoring_program",
         "shared",
         "submission",
+        "uploads",
     ]
     assert all(not any((first.root / name).iterdir()) for name in names)
+
+
+def test_the_sandbox_user_reaches_the_mounted_folders_but_not_the_private_ones(tmp_path):
+    folders = JobFolders.create(tmp_path)
+    assert stat.S_IMODE(folders.root.stat().st_mode) == 0o711  # searchable, not listable
+    for name in ("submission", "scoring_program", "reference_data", "predictions"):
+        assert stat.S_IMODE(getattr(folders, name).stat().st_mode) == 0o755
+    for name in ("logs", "uploads"):
+        assert stat.S_IMODE(getattr(folders, name).stat().st_mode) == 0o700
+
+
+def test_remove_deletes_a_tree_deeper_than_the_descriptor_limit_without_following_links(
+    tmp_path,
+):
+    folders = JobFolders.create(tmp_path)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep me")
+    deep = folders.predictions
+    for _ in range(1500):  # a hostile step nests deep; rm walks it without a path per level
+        deep = deep / "d"
+        deep.mkdir()
+    (deep / "link").symlink_to(outside)
+    locked = folders.shared / "locked"
+    (locked / "inner").mkdir(parents=True)
+    locked.chmod(0)
+
+    folders.remove()
+
+    assert not folders.root.exists()
+    assert outside.read_text() == "keep me"
 
 
 def test_prediction_with_an_ingestion_program(tmp_path):
