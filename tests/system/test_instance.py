@@ -81,3 +81,17 @@ def test_the_efficiency_column_is_filled_from_the_measured_prediction_time(insta
     assert result["scores"]["score"] == 1.0
     measured = result["metrics"]["prediction"]["wall_time"]
     assert result["scores"]["podium:prediction.wall_time"] == pytest.approx(measured)
+
+
+def test_ingestion_during_scoring_plays_the_game_without_seeing_the_future(instance: Instance):
+    phase = instance.phase("Daily Bread — Online Forecasting", "Main")
+    result = instance.submit(
+        zipped(EXAMPLES / "interactive" / "sample_submission"), phase,
+        "--wait", "--timeout", "180",
+    )  # fmt: skip
+
+    assert (result["status"], result["status_detail"]) == ("finished", "")
+    assert result["scores"] == pytest.approx({"mae": 7.914841865556901, "rmse": 9.98356501348204})
+    # Both programs ran, at the same time, each measured.
+    assert result["metrics"]["prediction"]["exit_code"] == 0
+    assert result["metrics"]["scoring"]["exit_code"] == 0
