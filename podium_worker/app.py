@@ -69,8 +69,13 @@ def sandbox_options(args: argparse.Namespace) -> dict[str, Any]:
     """The backend's own options: runtimes (bwrap) or images (docker) by competition image."""
     mapping = dict(args.runtime or [])
     if args.sandbox == "docker":
+        if args.gpus:
+            raise SandboxError("--gpus is for the bwrap backend; the docker backend has no GPUs yet")
         return {"images": mapping}
-    options: dict[str, Any] = {"runtimes": {image: Path(root) for image, root in mapping.items()}}
+    options: dict[str, Any] = {
+        "runtimes": {image: Path(root) for image, root in mapping.items()},
+        "gpus": args.gpus,
+    }
     if args.default_runtime:
         options["default_runtime"] = Path(args.default_runtime)
     return options
@@ -118,6 +123,12 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--default-runtime",
         help="bwrap: the runtime of images not mapped (a folder with bin/python3; /usr if unset)",
+    )
+    parser.add_argument(
+        "--gpus",
+        action="store_true",
+        help="bwrap: let steps use this machine's NVIDIA GPUs, and measure their GPU time and "
+        "memory (needs the NVIDIA driver)",
     )
     parser.add_argument(
         "--workdir", help="where job folders and the download cache go (a new temporary folder)"

@@ -28,6 +28,7 @@ from podium_worker.layout import (
 from podium_worker.outputs import OutputError, collect, zip_outputs
 from podium_worker.protocol import DETAILED_RESULTS_FILE, FileRef, Job, Output, Status
 from podium_worker.sandbox.base import Limits, Mount, Sandbox, StepResult, StepSpec
+from podium_worker.sandbox.gpu import Gpus
 from podium_worker.scores import ScoresError, parse_scores
 from podium_worker.transfer import TransferError
 
@@ -77,7 +78,10 @@ def run_job(
     limits: Limits,
 ) -> Outcome:
     folders = JobFolders.create(workdir)
-    metrics: dict[str, Any] = {"hardware": hardware(), "sandbox": sandbox.name}
+    metrics: dict[str, Any] = {
+        "hardware": hardware(getattr(sandbox, "gpus", None)),
+        "sandbox": sandbox.name,
+    }
     cancel = threading.Event()
     try:
         try:
@@ -301,6 +305,9 @@ def _record(metrics: dict[str, Any], step: str, result: StepResult) -> None:
         "exit_code": result.exit_code,
         "limit_hit": result.limit_hit.value if result.limit_hit else None,
     }
+    if result.gpu_time is not None:  # only where the step could use GPUs
+        metrics[step]["gpu_time"] = round(result.gpu_time, 6)
+        metrics[step]["gpu_peak_memory"] = result.gpu_peak_memory_bytes
 
 
 def _check(result: StepResult, step: str, stderr: Path) -> None:
@@ -357,8 +364,9 @@ def _heartbeats(
         thread.join()
 
 
-def hardware() -> dict[str, Any]:
-    """What the measurements were taken on, so rows from different machines can say so."""
+def hardware(gpus: Gpus | None = None) -> dict[str, Any]:
+    """What the measurements were taken on, so rows from different machines can say so: the
+    CPU model, its cores, the memory, and the GPUs the steps could use."""
     model = ""
     memory = 0
     try:
@@ -372,4 +380,10 @@ def hardware() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    return {"cpu": model, "cores": os.cpu_count() or 0, "memory": memory}
+    described = gpus.describe() if gpus is not None else []
+    return {
+        "cpu": model,
+        "cores": os.cpu_count() or 0,
+        "memory": memory,
+        "gpus": [{"name": info.name, "memory": info.memory_bytes} for info in described],
+    }

@@ -75,6 +75,9 @@ class StepResult:
     stdout_truncated: bool = False
     stderr_truncated: bool = False
     cancelled: bool = False  # stopped because the submission was cancelled
+    # Where the step could use GPUs (see sandbox/gpu.py); None where nothing was measured.
+    gpu_time: float | None = None  # seconds during which it held a GPU context
+    gpu_peak_memory_bytes: int | None = None
 
     @property
     def succeeded(self) -> bool:

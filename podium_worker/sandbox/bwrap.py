@@ -60,7 +60,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from podium_worker.sandbox import cgroups
+from podium_worker.sandbox import cgroups, gpu
 from podium_worker.sandbox.base import LimitHit, Limits, SandboxError, StepResult, StepSpec
 from podium_worker.sandbox.checks import (
     NOBODY,
@@ -111,6 +111,8 @@ class BwrapSandbox:
         sandbox_uid: int = NOBODY,
         use_cgroups: bool = True,
         poll_interval: float = 0.05,
+        gpus: bool = False,
+        nvml: Any | None = None,
     ) -> None:
         found = shutil.which(bwrap)
         if found is None:
@@ -126,6 +128,15 @@ class BwrapSandbox:
         self.poll_interval = poll_interval
         self.hierarchies = cgroups.find_hierarchies() if use_cgroups else {}
         cgroups.remove_stale(self.hierarchies)
+        # With `gpus`, steps see the host's NVIDIA devices and their GPU use is measured.
+        self.gpus: gpu.Gpus | None = None
+        self.devices: list[str] = []
+        if gpus:
+            nvml = nvml or gpu.load_nvml()
+            if nvml is None:
+                raise SandboxError("GPUs were asked for, but NVML finds no NVIDIA GPU or driver")
+            self.gpus = gpu.Gpus(nvml)
+            self.devices = gpu.device_files()
 
     def runtime_for(self, image: str) -> Path:
         return self.runtimes.get(image, self.default_runtime)
@@ -226,7 +237,11 @@ def etc_files(spec: StepSpec) -> dict[str, str]:
 
 
 def bwrap_args(
-    spec: StepSpec, runtime: Path, binds: list[Path], data_fds: Mapping[str, int]
+    spec: StepSpec,
+    runtime: Path,
+    binds: list[Path],
+    data_fds: Mapping[str, int],
+    devices: list[str] | None = None,
 ) -> list[str]:
     """bwrap's options for `spec` (everything before the command). `data_fds` holds the
     `etc_files`, each in a descriptor that bwrap reads (--ro-bind-data)."""
@@ -243,6 +258,8 @@ def bwrap_args(
     for path, fd in data_fds.items():
         args += ["--perms", "0644", "--ro-bind-data", str(fd), path]
     args += ["--proc", "/proc", "--dev", "/dev"]
+    for device in devices or []:  # GPUs, where the worker was started with them
+        args += ["--dev-bind", device, device]
     # Memory-backed: their pages count in the step's memory; the size is a second bound.
     for scratch in SCRATCH:
         args += ["--size", str(limits.memory_bytes), "--perms", "1777", "--tmpfs", scratch]
@@ -316,6 +333,7 @@ class _Step:
         self.stdout = CappedLog(spec.stdout_path, self.limits.log_bytes)
         self.stderr = CappedLog(spec.stderr_path, self.limits.log_bytes)
         self.finished: dict[str, Any] = {}  # the launcher's last report
+        self.gpu: gpu.GpuSampler | None = None
 
     def run(self) -> StepResult:
         try:
@@ -364,7 +382,7 @@ class _Step:
         try:
             etc = {path: _memfd(content.encode()) for path, content in etc_files(self.spec).items()}
             fds += etc.values()
-            args = bwrap_args(self.spec, self.runtime, self.binds, etc)
+            args = bwrap_args(self.spec, self.runtime, self.binds, etc, self.sandbox.devices)
             fds.append(args_fd := _memfd(b"\0".join(arg.encode() for arg in args) + b"\0"))
             config = self.sandbox.launcher_config(self.spec, self.groups)
             config.update(report_fd=report_write, args_fd=args_fd, data_fds=list(etc.values()))
@@ -391,6 +409,7 @@ class _Step:
             self._stop()
             return
         now = time.monotonic()
+        self._sample_gpus(now)
         hit = self._limit_hit(now)
         if hit is not None:
             watch.hit = hit
@@ -406,6 +425,14 @@ class _Step:
             hit = self._scan_output()
             self.watch.next_scan = time.monotonic() + max(0.2, 20 * (time.monotonic() - now))
         return hit
+
+    def _sample_gpus(self, now: float) -> None:
+        gpus, namespace = self.sandbox.gpus, self.watch.pid_namespace
+        if gpus is None or namespace is None:
+            return
+        if self.gpu is None:
+            self.gpu = gpu.GpuSampler(gpus, gpu.in_namespace(namespace))
+        self.gpu.sample(now)
 
     def _kernel_verdict(self) -> LimitHit | None:
         if self.groups.has("pids") and self.groups.refused_forks() > 0:
@@ -486,6 +513,12 @@ class _Step:
             stdout_truncated=self.stdout.truncated,
             stderr_truncated=self.stderr.truncated,
             cancelled=watch.cancelled,
+            gpu_time=None if self.sandbox.gpus is None else self.gpu.busy if self.gpu else 0.0,
+            gpu_peak_memory_bytes=None
+            if self.sandbox.gpus is None
+            else self.gpu.peak_memory
+            if self.gpu
+            else 0,
         )
 
     def _final_verdict(self, finished: dict[str, Any]) -> LimitHit | None:

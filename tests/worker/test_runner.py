@@ -148,7 +148,7 @@ def test_a_results_submission_is_scored_and_reported_once(tmp_path):
         "exit_code": 0,
         "limit_hit": None,
     }
-    assert set(metrics["hardware"]) == {"cpu", "cores", "memory"}
+    assert set(metrics["hardware"]) == {"cpu", "cores", "memory", "gpus"}
     assert os.listdir(tmp_path) == []
 
 
