@@ -70,7 +70,9 @@ def sandbox_options(args: argparse.Namespace) -> dict[str, Any]:
     mapping = dict(args.runtime or [])
     if args.sandbox == "docker":
         if args.gpus:
-            raise SandboxError("--gpus is for the bwrap backend; the docker backend has no GPUs yet")
+            raise SandboxError(
+                "--gpus is for the bwrap backend; the docker backend has no GPUs yet"
+            )
         return {"images": mapping}
     options: dict[str, Any] = {
         "runtimes": {image: Path(root) for image, root in mapping.items()},

@@ -340,17 +340,32 @@ def _tail(path: Path) -> str:
         return stream.read().decode("utf-8", "replace").strip()
 
 
+def live_tail(stdout: Path, stderr: Path) -> str:
+    """The end of a running step's stdout and stderr, each labelled where both have text."""
+    parts = [(name, _tail(path)) for name, path in (("stdout", stdout), ("stderr", stderr))]
+    present = [(name, text) for name, text in parts if text]
+    if len(present) == 1:
+        return present[0][1]
+    return "\n".join(f"--- {name} ---\n{text}" for name, text in present)
+
+
 @contextmanager
 def _heartbeats(
     reporter: Reporter, status: Status, log: Path, cancel: threading.Event, every: float
 ) -> Iterator[None]:
     """Tells the server the job is alive every few seconds while a step runs, with the end
-    of its log; sets `cancel` when the server answers that the submission was cancelled."""
+    of its logs (`log` names its stderr; its stdout is beside it); sets `cancel` when the
+    server answers that the submission was cancelled.
+
+    The logs are read from their files, which hold the stream exactly up to half the log
+    limit (2 MiB by default): past that, until the step ends, the end shown is the head's.
+    """
     stop = threading.Event()
+    stdout = log.with_suffix(".stdout")
 
     def beat() -> None:
         while True:
-            if reporter.heartbeat(status, _tail(log)):
+            if reporter.heartbeat(status, live_tail(stdout, log)):
                 cancel.set()
             if stop.wait(every):
                 return

@@ -12,7 +12,7 @@ from typing import Any
 
 from podium_worker import archive
 from podium_worker.protocol import FileRef, Job, Output, Status
-from podium_worker.runner import run_job
+from podium_worker.runner import live_tail, run_job
 from podium_worker.sandbox.base import LimitHit, Limits, StepResult, StepSpec
 
 Program = Callable[[dict[str, Path]], StepResult]
@@ -325,3 +325,14 @@ def test_a_cancel_during_a_step_stops_it_and_reports_cancelled(tmp_path):
     assert (outcome.status, outcome.scores) == (Status.CANCELLED, {})
     assert len(sandbox.specs) == 1
     assert [report[0] for report in reporter.reports] == [Status.CANCELLED]
+
+
+def test_the_live_tail_shows_the_end_of_stdout_and_stderr(tmp_path):
+    out, err = tmp_path / "scoring.stdout", tmp_path / "scoring.stderr"
+    out.write_text("epoch 1\nepoch 2\n")
+    err.write_text("")
+    assert live_tail(out, err) == "epoch 1\nepoch 2"
+    err.write_text("warning: slow\n")
+    assert live_tail(out, err) == "--- stdout ---\nepoch 1\nepoch 2\n--- stderr ---\nwarning: slow"
+    out.write_text("x" * 10_000)
+    assert live_tail(out, err).startswith("--- stdout ---\n" + "x" * 2000 + "\n")
