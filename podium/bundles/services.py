@@ -22,6 +22,8 @@ from podium.datasets import services as datasets
 from podium.datasets.models import Data
 from podium.leaderboards.models import Column, Leaderboard
 from podium.queues.models import Queue
+from podium.submissions import lifecycle
+from podium.submissions.models import Submission
 from podium_worker import archive
 
 
@@ -29,6 +31,7 @@ from podium_worker import archive
 class ImportResult:
     competition: Competition
     warnings: list[str] = field(default_factory=list)
+    baselines: list[Submission] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         competition = self.competition
@@ -70,13 +73,15 @@ def check_bundle(*, source: Path) -> BundleSpec:
             return parser.parse(root, workspace, budget())
 
 
-def import_bundle(*, source: Path, owner: User) -> ImportResult:
+def import_bundle(*, source: Path, owner: User, run_solutions: bool = False) -> ImportResult:
     """Imports the bundle at `source` (a zip or a folder) as a new competition of `owner`.
 
     All or nothing: on any problem, BundleInvalid lists them all and nothing is saved,
     neither rows nor files. The unpacked copy always lives in a temporary folder that is
-    removed afterwards.
+    removed afterwards. With `run_solutions`, the bundle's solutions are then submitted as
+    `owner`'s baselines on the phases whose tasks they cover, queued once it is all saved.
     """
+    baselines: list[Submission] = []
     with tempfile.TemporaryDirectory(prefix="podium-bundle-") as temporary:
         workspace = Path(temporary)
         shared_budget = budget()
@@ -90,13 +95,15 @@ def import_bundle(*, source: Path, owner: User) -> ImportResult:
                     if source.is_file() and zipfile.is_zipfile(source):
                         competition.bundle = saver.store_file(source, Data.Kind.BUNDLE)
                         competition.save(update_fields=["bundle"])
+                    if run_solutions:
+                        baselines = lifecycle.run_solutions(competition, by=owner)
             except datasets.QuotaExceeded as exc:
                 saver.forget_blobs()
                 raise BundleInvalid([Problem("", str(exc))], spec.warnings) from None
             except BaseException:
                 saver.forget_blobs()
                 raise
-    return ImportResult(competition=competition, warnings=spec.warnings)
+    return ImportResult(competition=competition, warnings=spec.warnings, baselines=baselines)
 
 
 @dataclass

@@ -46,7 +46,10 @@ from podium.leaderboards.models import Leaderboard
 from podium.participation import services as participation
 from podium.participation.models import Participant
 from podium.participation.serializers import ParticipantSerializer
+from podium.submissions import lifecycle
 from podium.submissions.models import Submission
+from podium.submissions.serializers import RerunCountSerializer
+from podium.submissions.services import SubmissionRefused
 
 FRONT_PAGE_SIZE = 6
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._ -]{0,99}")
@@ -305,13 +308,34 @@ class PhaseViewSet(viewsets.ModelViewSet[Phase]):
 
     def check_object_permissions(self, request: Request, obj: Any) -> None:
         super().check_object_permissions(request, obj)
-        if request.method in permissions.SAFE_METHODS:
+        rerun = self.action == "rerun_submissions"
+        if request.method in permissions.SAFE_METHODS and not rerun:
             return
         organized = Competition.objects.organized_by(request.user)
         if not organized.filter(pk=obj.competition_id).exists():
+            what = "re-run its submissions" if rerun else "change its phases"
             self.permission_denied(
-                request, message="only the organizers of this competition may change its phases"
+                request, message=f"only the organizers of this competition may {what}"
             )
+
+    @extend_schema(
+        summary="Re-run a phase's submissions",
+        description="Runs every finished or failed submission of the phase again, each as a "
+        "new submission of its owner, past participant limits, and queues them; cancelled "
+        "ones stay as they are. Organizers of the competition only. 400 when the phase has "
+        "no tasks. GET is kept for Codabench's scripts; prefer POST. Returns how many were "
+        "queued.",
+        request=None,
+        responses=RerunCountSerializer,
+    )
+    @action(detail=True, methods=["get", "post"], permission_classes=[permissions.IsAuthenticated])
+    def rerun_submissions(self, request: Request, pk: str | None = None) -> Response:
+        phase = self.get_object()
+        try:
+            count = lifecycle.re_run_phase(phase, by=caller(request))
+        except SubmissionRefused as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(RerunCountSerializer({"count": count}).data)
 
 
 @extend_schema_view(

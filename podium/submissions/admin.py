@@ -18,8 +18,8 @@ class StatusChangeInline(admin.TabularInline[StatusChange, Submission]):
 
 @admin.register(Submission)
 class SubmissionAdmin(admin.ModelAdmin[Submission]):
-    list_display = ["id", "owner", "phase", "status", "created_at"]
-    list_filter = ["status"]
+    list_display = ["id", "owner", "phase", "status", "is_baseline", "created_at"]
+    list_filter = ["status", "is_baseline"]
     search_fields = ["owner__username"]
     raw_id_fields = [
         "owner",
@@ -33,6 +33,7 @@ class SubmissionAdmin(admin.ModelAdmin[Submission]):
         "prediction_result",
         "scoring_result",
         "detailed_result",
+        "logs",
     ]
     readonly_fields = ["status", "secret", "attempt"]
     inlines = [ScoreInline, StatusChangeInline]

@@ -29,6 +29,29 @@ class SubmissionQuerySet(models.QuerySet["Submission"]):
             | Q(phase__competition__collaborators=user)
         ).distinct()
 
+    def organized_by(self, user: Any) -> SubmissionQuerySet:
+        """Submissions of the competitions the caller organizes (all for platform admins)."""
+        if getattr(user, "is_superuser", False):
+            return self
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(
+            Q(phase__competition__created_by=user) | Q(phase__competition__collaborators=user)
+        ).distinct()
+
+    def changeable_by(self, user: Any) -> SubmissionQuerySet:
+        """Submissions the caller may cancel, delete or annotate: their own, and those of the
+        competitions they organize."""
+        if getattr(user, "is_superuser", False):
+            return self
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(
+            Q(owner=user)
+            | Q(phase__competition__created_by=user)
+            | Q(phase__competition__collaborators=user)
+        ).distinct()
+
 
 class Submission(Timestamped):
     owner = models.ForeignKey(
@@ -63,6 +86,9 @@ class Submission(Timestamped):
     status_detail = models.TextField(blank=True)
     fact_sheet_answers = models.JSONField(null=True, blank=True)
     is_public = models.BooleanField(default=False)
+    is_baseline = models.BooleanField(
+        default=False, help_text="An organizer's reference solution, run as a submission."
+    )
     leaderboard = models.ForeignKey(
         "leaderboards.Leaderboard",
         null=True,
@@ -89,6 +115,9 @@ class Submission(Timestamped):
         "datasets.Data", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     detailed_result = models.ForeignKey(
+        "datasets.Data", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    logs = models.ForeignKey(
         "datasets.Data", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 

@@ -1,9 +1,23 @@
+"""What the submissions API reads and writes, and what workers send and are answered.
+
+A submission is the server's: its owner, phase, file, status, scores and outputs are
+read-only here, and a client that sends them is ignored. What people change is whether it
+is public and its fact sheet answers (see podium.submissions.lifecycle.update).
+"""
+
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Any
 
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from podium.competitions.models import Competition, Phase
+from podium.organizations.models import Organization
+from podium.submissions.models import Submission
 from podium_worker.protocol import Status
 
 MAX_LOG_TAIL = 100_000
@@ -32,6 +46,171 @@ class WorkerReportSerializer(serializers.Serializer[dict[str, Any]]):
 
 class WorkerReplySerializer(serializers.Serializer[dict[str, Any]]):
     accepted = serializers.BooleanField(
-        help_text="False when the report was stale (an older attempt, a finished job) and "
-        "changed nothing."
+        help_text="False when the report or upload was stale (an older attempt, a finished "
+        "job) and changed nothing."
     )
+    cancelled = serializers.BooleanField(
+        required=False,
+        help_text="Heartbeats only: true when the submission (or the submission it is a task "
+        "of) was cancelled on the server; the worker then stops the job and reports "
+        "`cancelled`.",
+    )
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class VisiblePhaseField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
+    """A phase by id, among the phases of the competitions the caller may see: any other
+    id reads as one that does not exist."""
+
+    def get_queryset(self) -> QuerySet[Phase]:
+        user = getattr(self.context.get("request"), "user", None)
+        return Phase.objects.filter(
+            competition__in=Competition.objects.visible_to(user)
+        ).select_related("competition")
+
+
+class SubmissionSerializer(serializers.ModelSerializer[Submission]):
+    owner = serializers.CharField(source="owner.username", read_only=True)
+    children = serializers.PrimaryKeyRelatedField[Submission](
+        many=True, read_only=True, help_text="One submission per task, for multi-task phases."
+    )
+    fact_sheet_answers = serializers.SerializerMethodField(
+        help_text="Shown to its owner and the competition's organizers only."
+    )
+
+    class Meta:
+        model = Submission
+        fields = [
+            "id",
+            "owner",
+            "phase",
+            "task",
+            "parent",
+            "children",
+            "organization",
+            "status",
+            "status_detail",
+            "is_public",
+            "is_baseline",
+            "fact_sheet_answers",
+            "leaderboard",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.JSONField(allow_null=True))
+    def get_fact_sheet_answers(self, submission: Submission) -> Any:
+        # The viewset's queryset annotates `caller_may_change` (one query for a whole list);
+        # anything else asks the same rule directly.
+        may = getattr(submission, "caller_may_change", None)
+        if may is None:
+            user = getattr(self.context.get("request"), "user", None)
+            may = Submission.objects.changeable_by(user).filter(pk=submission.pk).exists()
+        return submission.fact_sheet_answers if may else None
+
+
+class SubmissionFilterSerializer(serializers.Serializer[Any]):
+    phase = serializers.IntegerField(
+        required=False, min_value=1, help_text="Only the submissions to this phase."
+    )
+    status = serializers.ChoiceField(
+        choices=[status.value for status in Status],
+        required=False,
+        help_text="Only the submissions with this status.",
+    )
+    mine = serializers.BooleanField(
+        required=False, help_text="true: only the caller's own submissions."
+    )
+
+
+class SubmissionCreateSerializer(serializers.Serializer[Any]):
+    file = serializers.FileField(help_text="The submission: a zip of results or of code.")
+    phase = VisiblePhaseField(help_text="The phase to submit to.")
+    organization = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Submit on behalf of this organization, of which the caller is a member.",
+    )
+    fact_sheet_answers = serializers.JSONField(
+        required=False,
+        allow_null=True,
+        binary=True,
+        help_text="Answers to the competition's fact sheet: a JSON object of question key to "
+        "answer.",
+    )
+
+    def upload_name(self) -> str:
+        """The last part of the client's file name, or "submission.zip"."""
+        name = getattr(self.validated_data["file"], "name", "") or ""
+        base = PurePosixPath(name.replace("\\", "/")).name.strip()
+        return base or "submission.zip"
+
+
+class SubmissionUpdateSerializer(serializers.Serializer[Any]):
+    is_public = serializers.BooleanField(
+        required=False,
+        help_text="Shown to everyone who may see the competition. Its owner only, where the "
+        "competition allows it.",
+    )
+    fact_sheet_answers = serializers.JSONField(
+        required=False, allow_null=True, help_text="Replaces the fact sheet answers."
+    )
+
+
+class StatusChangeSerializer(serializers.Serializer[Any]):
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    detail = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class ChildDetailsSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    task = serializers.IntegerField(allow_null=True)
+    status = serializers.CharField()
+    status_detail = serializers.CharField()
+    scores = serializers.DictField(child=serializers.FloatField(), help_text="By column key.")
+
+
+class SubmissionFilesSerializer(serializers.Serializer[Any]):
+    submission = serializers.URLField(
+        allow_null=True, help_text="The uploaded file; its owner and the organizers only."
+    )
+    predictions = serializers.URLField(allow_null=True, help_text="The prediction step's output.")
+    scoring_output = serializers.URLField(
+        allow_null=True, help_text="The scoring step's output, scores file included."
+    )
+    detailed_results = serializers.URLField(
+        allow_null=True, help_text="The scoring program's detailed_results.html."
+    )
+    logs = serializers.URLField(allow_null=True, help_text="Each step's stdout and stderr.")
+
+
+class SubmissionDetailsSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    status_detail = serializers.CharField()
+    status_history = StatusChangeSerializer(many=True)
+    log_tail = serializers.CharField(
+        allow_null=True, help_text="The end of the logs; null where the phase hides them."
+    )
+    metrics = serializers.DictField(help_text="Run measurements by step.")
+    scores = serializers.DictField(child=serializers.FloatField(), help_text="By column key.")
+    children = ChildDetailsSerializer(many=True)
+    files = SubmissionFilesSerializer(
+        help_text="Signed download URLs, each valid for a few hours; null for a file that does "
+        "not exist or that the caller may not have."
+    )
+
+
+class DetailedResultSerializer(serializers.Serializer[Any]):
+    url = serializers.URLField(help_text="A signed URL of detailed_results.html, valid for hours.")
+    name = serializers.CharField()
+    size = serializers.IntegerField(help_text="Bytes.")
+
+
+class RerunCountSerializer(serializers.Serializer[Any]):
+    count = serializers.IntegerField(help_text="How many submissions were queued again.")

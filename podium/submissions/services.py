@@ -8,14 +8,14 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from podium.accounts.models import User
-from podium.competitions.models import Phase
+from podium.competitions.models import Phase, Task
 from podium.datasets import services as datasets
 from podium.datasets.models import Data
 from podium.organizations.models import Organization
@@ -70,6 +70,11 @@ def transition(
 
 class SubmissionRefused(Exception):
     """A submission that may not be made; the message says why. Nothing was created."""
+
+
+class SubmissionForbidden(SubmissionRefused):
+    """Refused because of who is submitting (not registered, not approved, not a member of
+    the organization), rather than what: the API answers it 403 instead of 400."""
 
 
 def _check_archive(stream: BinaryIO) -> None:
@@ -131,10 +136,8 @@ def create_submission(
     except rules.AnswersInvalid as exc:
         raise SubmissionRefused(f"fact sheet: {exc}") from None
     if organization is not None and not organization.memberships.filter(user=user).exists():
-        raise SubmissionRefused(f"you are not a member of {organization.name}")
-    tasks = [link.task for link in phase.phase_tasks.select_related("task").order_by("index")]
-    if not tasks:
-        raise SubmissionRefused(f"phase {phase.name!r} has no tasks to run")
+        raise SubmissionForbidden(f"you are not a member of {organization.name}")
+    tasks = tasks_of(phase)
     _check_archive(stream)
     with transaction.atomic():
         participant = (
@@ -144,9 +147,9 @@ def create_submission(
         )
         if not organizer:
             if participant is None:
-                raise SubmissionRefused("you are not registered for this competition")
+                raise SubmissionForbidden("you are not registered for this competition")
             if participant.status != Participant.Status.APPROVED:
-                raise SubmissionRefused(f"your registration is {participant.status}")
+                raise SubmissionForbidden(f"your registration is {participant.status}")
             if not phase.is_open():
                 raise SubmissionRefused(f"phase {phase.name!r} is not open for submissions")
             _check_limits(phase, user)
@@ -154,31 +157,71 @@ def create_submission(
             data = datasets.store(owner=user, kind=Data.Kind.SUBMISSION, name=name, stream=stream)
         except datasets.QuotaExceeded as exc:
             raise SubmissionRefused(str(exc)) from None
-        parent = Submission.objects.create(
+        return start_submission(
             owner=user,
+            participant=participant,
+            phase=phase,
+            tasks=tasks,
+            data=data,
+            organization=organization,
+            fact_sheet_answers=answers or None,
+            publish=competition.auto_run_submissions,
+        )
+
+
+def tasks_of(phase: Phase) -> list[Task]:
+    """The phase's tasks in order; refused when there is none to run."""
+    tasks = [link.task for link in phase.phase_tasks.select_related("task").order_by("index")]
+    if not tasks:
+        raise SubmissionRefused(f"phase {phase.name!r} has no tasks to run")
+    return tasks
+
+
+def start_submission(
+    *,
+    owner: User,
+    participant: Participant | None,
+    phase: Phase,
+    tasks: list[Task],
+    data: Data,
+    organization: Organization | None = None,
+    fact_sheet_answers: dict[str, Any] | None = None,
+    is_baseline: bool = False,
+    publish: bool = True,
+    detail: str = "",
+) -> Submission:
+    """The rows of a submission whose checks are done: the parent, one child per task when
+    the phase has several, all submitted (`detail` says why in their status history), and
+    their jobs published after commit when `publish`. Creation, re-runs and baselines all
+    start submissions here."""
+    with transaction.atomic():
+        parent = Submission.objects.create(
+            owner=owner,
             participant=participant,
             phase=phase,
             task=tasks[0] if len(tasks) == 1 else None,
             organization=organization,
             data=data,
-            fact_sheet_answers=answers or None,
+            fact_sheet_answers=fact_sheet_answers,
+            is_baseline=is_baseline,
         )
         # A phase with several tasks runs one child submission per task.
         jobs = [(parent, tasks[0])] if len(tasks) == 1 else []
         for task in tasks if len(tasks) > 1 else []:
             child = Submission.objects.create(
-                owner=user,
+                owner=owner,
                 participant=participant,
                 phase=phase,
                 task=task,
                 parent=parent,
                 organization=organization,
                 data=data,
+                is_baseline=is_baseline,
             )
-            transition(child, Status.SUBMITTED)
+            transition(child, Status.SUBMITTED, detail=detail)
             jobs.append((child, task))
-        transition(parent, Status.SUBMITTED)
-        if competition.auto_run_submissions:
+        transition(parent, Status.SUBMITTED, detail=detail)
+        if publish:
             for submission, task in jobs:
                 transaction.on_commit(functools.partial(dispatch.publish, submission, task))
     return parent

@@ -7,6 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from podium.competitions.models import Page
+from podium.datasets.models import Data
+from podium.submissions.models import Submission
+from podium.submissions.services import start_submission
 from tests.factories import (
     make_competition,
     make_data,
@@ -27,6 +30,7 @@ LISTS = [
     "/api/tasks/",
     "/api/datasets/",
     "/api/participants/",
+    "/api/submissions/",
 ]
 numbers = itertools.count()
 
@@ -36,10 +40,21 @@ def add_competitions(owner, how_many):
         n = next(numbers)
         competition = make_competition(owner=owner, collaborators=[make_user(f"colleague{n}")])
         Page.objects.create(competition=competition, title="Overview")
-        make_phase(competition=competition, tasks=[make_task(owner=owner)])
+        task = make_task(owner=owner)
+        phase = make_phase(competition=competition, tasks=[task])
         make_leaderboard(competition=competition)
-        make_participant(user=make_user(f"player{n}"), competition=competition)
+        player = make_user(f"player{n}")
+        make_participant(user=player, competition=competition)
         make_data(owner=owner, is_public=True)
+        submission = start_submission(
+            owner=player,
+            participant=None,
+            phase=phase,
+            tasks=[task, make_task(owner=owner)],
+            data=make_data(owner=player, kind=Data.Kind.SUBMISSION),
+            publish=False,
+        )
+        Submission.objects.filter(pk=submission.pk).update(is_public=True)
 
 
 def queries_for(client, path):

@@ -29,8 +29,21 @@ OPERATIONS = {
     ("post", "/api/participants/{id}/approve/"),
     ("post", "/api/participants/{id}/deny/"),
     ("post", "/api/participants/{id}/revoke/"),
+    ("get", "/api/phases/{id}/rerun_submissions/"),
+    ("post", "/api/phases/{id}/rerun_submissions/"),
+    *((method, "/api/submissions/") for method in ("get", "post")),
+    *((method, "/api/submissions/{id}/") for method in ("get", "put", "patch", "delete")),
+    ("get", "/api/submissions/{id}/cancel_submission/"),
+    ("post", "/api/submissions/{id}/cancel_submission/"),
+    ("get", "/api/submissions/{id}/get_detail_result/"),
+    ("get", "/api/submissions/{id}/get_details/"),
+    ("post", "/api/submissions/{id}/re_run_submission/"),
+    ("get", "/api/submissions/{id}/toggle_public/"),
+    ("post", "/api/submissions/{id}/toggle_public/"),
+    ("patch", "/api/submissions/{id}/update_fact_sheet/"),
     ("post", "/api/worker/submissions/{id}/heartbeat/"),
     ("post", "/api/worker/submissions/{id}/report/"),
+    ("put", "/api/worker/submissions/{id}/outputs/{kind}/"),
 }
 
 
@@ -70,6 +83,13 @@ def test_the_schema_is_valid_and_generates_without_warnings(tmp_path):
 
 
 def test_uploads_are_described_as_multipart(schema):
-    for path in ("/api/datasets/", "/api/competitions/upload_bundle/"):
+    for path in ("/api/datasets/", "/api/competitions/upload_bundle/", "/api/submissions/"):
         content = schema["paths"][path]["post"]["requestBody"]["content"]
         assert list(content) == ["multipart/form-data"]
+
+
+def test_worker_uploads_are_described_as_raw_bodies(schema):
+    operation = schema["paths"]["/api/worker/submissions/{id}/outputs/{kind}/"]["put"]
+    assert list(operation["requestBody"]["content"]) == ["application/zip", "text/html"]
+    kind = next(param for param in operation["parameters"] if param["name"] == "kind")
+    assert kind["schema"]["enum"] == ["detailed_results", "logs", "predictions", "scoring_output"]

@@ -126,9 +126,13 @@ def test_a_report_of_an_older_attempt_is_ignored(client, submission):
 
 def test_a_heartbeat_never_moves_a_job_backwards(client, submission):
     assert post(client, submission, "heartbeat", status="scoring", log_tail="epoch 3").json() == {
-        "accepted": True
+        "accepted": True,
+        "cancelled": False,
     }
-    assert post(client, submission, "heartbeat", status="running").json() == {"accepted": False}
+    assert post(client, submission, "heartbeat", status="running").json() == {
+        "accepted": False,
+        "cancelled": False,
+    }
     submission.refresh_from_db()
     assert (submission.status, submission.log_tail) == ("scoring", "epoch 3")
     assert submission.lease_expires_at > timezone.now()

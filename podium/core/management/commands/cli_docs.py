@@ -55,9 +55,8 @@ def _rows(actions: list[argparse.Action]) -> tuple[list[str], list[str]]:
     for action in actions:
         if action.option_strings:
             flag = action.option_strings[-1]
-            shown = (
-                flag if action.nargs == 0 else f"{flag} {(action.metavar or action.dest).upper()}"
-            )
+            name = action.metavar if isinstance(action.metavar, str) else action.dest
+            shown = flag if action.nargs == 0 else f"{flag} {name.upper()}"
             words.append(shown if action.required else f"[{shown}]")
         else:
             shown = action.dest.upper()
@@ -77,7 +76,8 @@ WORKER = """## `podium-worker` (the compute worker)
 Installed with the server by `make install`. It imports nothing of the server and never
 touches its database: it consumes job messages from the broker and queue given, runs each
 job's steps in the sandbox and reports to the server over HTTP, so it can run on any machine
-that reaches the broker and the server. `podium-server worker` starts one with this instance's broker and queue.
+that reaches the broker and the server. `podium-server worker` starts one with this
+instance's broker and queue.
 
 {table}
 """
