@@ -268,15 +268,20 @@ class JobFolders:
 
     def scoring_mounts(self, *, shared: bool = False) -> tuple[Mount, ...]:
         """The scoring layout. Its output is a folder of its own, empty until the scorer runs,
-        never the predictions: scores are read from there only (HOSTILE.md B19)."""
+        never the predictions: scores are read from there only (HOSTILE.md B19).
+
+        With `shared` (ingestion during scoring) the participant's code writes the
+        predictions and the shared folder while the scorer reads them, so no check made
+        beforehand holds: links there are never followed in the scorer's sandbox, or a link
+        to `/app/input/ref/...` would hand it its own reference data as an answer."""
         mounts = [
             Mount(self.scoring_program, PROGRAM),
             Mount(self.reference_data, REFERENCE),
-            Mount(self.predictions, RESULTS),
+            Mount(self.predictions, RESULTS, nosymfollow=shared),
             Mount(self.scoring_output, OUTPUT, writable=True),
         ]
         if shared:
-            mounts.append(Mount(self.shared, SHARED, writable=True))
+            mounts.append(Mount(self.shared, SHARED, writable=True, nosymfollow=True))
         return tuple(mounts)
 
     def remove(self) -> None:

@@ -27,7 +27,14 @@ from podium_worker.layout import (
 )
 from podium_worker.outputs import OutputError, collect, zip_outputs
 from podium_worker.protocol import DETAILED_RESULTS_FILE, FileRef, Job, Output, Status
-from podium_worker.sandbox.base import Limits, Mount, Sandbox, StepResult, StepSpec
+from podium_worker.sandbox.base import (
+    Limits,
+    Mount,
+    Sandbox,
+    SandboxError,
+    StepResult,
+    StepSpec,
+)
 from podium_worker.sandbox.gpu import Gpus
 from podium_worker.scores import ScoresError, parse_scores
 from podium_worker.transfer import TransferError
@@ -93,6 +100,11 @@ def run_job(
             outcome = Outcome(Status.FINISHED, "", scores, metrics)
         except JobFailed as exc:
             outcome = Outcome(Status.FAILED, str(exc), {}, metrics)
+        except SandboxError as exc:
+            # The worker's problem, not the submission's; said so rather than lost.
+            outcome = Outcome(
+                Status.FAILED, f"the worker could not run this job: {exc}", {}, metrics
+            )
         except JobCancelled:
             outcome = Outcome(Status.CANCELLED, "cancelled while it ran", {}, metrics)
         if outcome.status is not Status.CANCELLED:
@@ -235,7 +247,10 @@ def _run_steps(
             result = sandbox.run(predict)
         _record(metrics, "prediction", result)
         _check(result, "prediction", folders.logs / "prediction.stderr")
-        write_step_metadata(folders.predictions, result.exit_code, result.wall_time)
+        try:
+            write_step_metadata(folders.predictions, result.exit_code, result.wall_time)
+        except LayoutError as exc:
+            raise JobFailed(f"predictions refused: {exc}") from None
     try:
         collect(folders.predictions)
     except OutputError as exc:

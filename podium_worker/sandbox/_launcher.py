@@ -35,6 +35,15 @@ from typing import Any
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
+# mount(2) flags
+MS_RDONLY = 1
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_REMOUNT = 32
+MS_NOSYMFOLLOW = 256
+MS_BIND = 4096
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
 KILL_PATIENCE = 2.0  # seconds spent killing the tree gently before pid 1 takes the rest
 
 
@@ -155,9 +164,29 @@ class Launcher:
                 self.stop()  # the command is done: whatever it left running goes too
         return bwrap_status, (user, system, max_rss)
 
+    def mount(self, source: str | None, target: str, flags: int) -> None:
+        encoded = source.encode() if source is not None else None
+        if self.libc.mount(encoded, target.encode(), None, flags, None) != 0:
+            errno = ctypes.get_errno()
+            raise OSError(errno, f"mount {target}: {os.strerror(errno)}")
+
+    def no_symlinks(self, folders: list[tuple[str, bool]]) -> None:
+        """Makes each folder a mount whose links are never followed (nosymfollow, Linux 5.10),
+        in a mount namespace of this process's own, so nothing outlives the step. Each gets
+        nosuid and nodev (and ro where it is mounted read-only), the flags bwrap sets on a
+        bind: finding them already there, bwrap leaves the mount as it is, nosymfollow too."""
+        os.unshare(os.CLONE_NEWNS)
+        self.mount(None, "/", MS_REC | MS_PRIVATE)
+        for folder, readonly in folders:
+            self.mount(folder, folder, MS_BIND)
+            flags = MS_REMOUNT | MS_BIND | MS_NOSYMFOLLOW | MS_NOSUID | MS_NODEV
+            self.mount(None, folder, flags | (MS_RDONLY if readonly else 0))
+
     def exec_bwrap(self, status_write: int) -> None:
         try:
             config = self.config
+            if config["nosymfollow"]:
+                self.no_symlinks([(folder, bool(ro)) for folder, ro in config["nosymfollow"]])
             for procs in config["join"]:
                 with open(procs, "w") as handle:
                     handle.write(str(os.getpid()))
@@ -186,7 +215,10 @@ class Launcher:
                 "--",
                 *config["command"],
             ]
-            os.execv(config["bwrap"], argv)  # noqa: S606 (bwrap and its arguments, no shell)
+            # An empty environment: bwrap's own pid 1 inside the sandbox keeps the one it is
+            # started with, and the step can read it in /proc/1/environ (--clearenv only
+            # clears the command's).
+            os.execve(config["bwrap"], argv, {})  # noqa: S606 (bwrap, no shell)
         except BaseException as exc:  # whatever it was, the forked child must not return
             os.write(2, f"podium sandbox launcher: {exc}\n".encode())
         os._exit(127)

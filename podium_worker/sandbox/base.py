@@ -47,6 +47,10 @@ class Mount:
     source: Path  # a folder on the host, inside the job folder
     target: str  # its path inside the sandbox, e.g. "/app/input/ref"
     writable: bool = False
+    # Symbolic links in it are never followed inside the sandbox: for folders that untrusted
+    # code writes to while the step reads them (ingestion during scoring), where a link
+    # planted there would resolve in the reader's own layout (to its reference data).
+    nosymfollow: bool = False
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,7 @@ from podium_worker.sandbox.checks import (
     check_sources,
     check_spec,
     hand_over_writable,
+    reclaim_writable,
 )
 from podium_worker.sandbox.logs import CappedLog
 from podium_worker.sandbox.usage import measure_output, sample_namespace
@@ -155,10 +156,18 @@ class BwrapSandbox:
             return _Step(self, spec, runtime, binds, groups).run()
         finally:
             groups.remove()
+            # The step owned its writable folders and may have locked them (chmod 0): the
+            # next step and the worker must still reach them.
+            reclaim_writable(spec)
 
     def _prepare_mounts(self, spec: StepSpec, binds: list[Path]) -> None:
         uid = self.host_user
         check_sources(spec)
+        if uid is None and any(mount.nosymfollow for mount in spec.mounts):
+            raise SandboxError(
+                "this step needs folders whose links are never followed (ingestion during "
+                "scoring), which takes a mount only a worker run as root can make"
+            )
         if uid is not None:
             hand_over_writable(spec, uid)
             for folder in [*binds, *(mount.source for mount in spec.mounts)]:
@@ -175,6 +184,13 @@ class BwrapSandbox:
         if not groups.has("pids"):
             rlimits.append(("RLIMIT_NPROC", limits.processes + BWRAP_PROCESSES))
         return {
+            # Made in a mount namespace of the launcher's own before bwrap starts (see
+            # _launcher.no_symlinks), each with the flags bwrap will find there already.
+            "nosymfollow": [
+                (str(mount.source), not mount.writable)
+                for mount in spec.mounts
+                if mount.nosymfollow
+            ],
             "worker_pid": os.getpid(),
             "join": groups.procs_files,
             "rlimits": rlimits,
@@ -389,6 +405,7 @@ class _Step:
             fds.append(config_fd := _memfd(json.dumps(config).encode()))
             return subprocess.Popen(  # noqa: S603 (our own launcher, no shell)
                 [sys.executable, "-I", "-S", str(LAUNCHER), str(config_fd)],
+                env={},  # nothing of the worker's environment goes near the sandbox
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,

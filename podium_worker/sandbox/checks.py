@@ -59,6 +59,15 @@ def hand_over_writable(spec: StepSpec, uid: int) -> None:
             os.chmod(mount.source, stat.S_IRWXU, follow_symlinks=False)
 
 
+def reclaim_writable(spec: StepSpec) -> None:
+    """After a step: its writable folders back to 0700, whatever mode it left them in (the
+    step owned them, and `chmod 0` of its own output would make the next step's mount fail).
+    What it did inside them is the output walk's business."""
+    for mount in spec.mounts:
+        if mount.writable:
+            os.chmod(mount.source, stat.S_IRWXU, follow_symlinks=False)
+
+
 def check_reachable(folder: Path, uid: int) -> None:
     """Raises unless `uid` (not the worker) can search every folder down to `folder` and
     list `folder`: bwrap resolves mount sources as that user."""

@@ -27,7 +27,13 @@ import time
 import uuid
 
 from podium_worker.sandbox.base import LimitHit, SandboxError, StepResult, StepSpec
-from podium_worker.sandbox.checks import NOBODY, check_sources, check_spec, hand_over_writable
+from podium_worker.sandbox.checks import (
+    NOBODY,
+    check_sources,
+    check_spec,
+    hand_over_writable,
+    reclaim_writable,
+)
 from podium_worker.sandbox.logs import CappedLog
 from podium_worker.sandbox.usage import measure_output
 from podium_worker.sandbox.watch import pipes_of, pump
@@ -118,6 +124,7 @@ class DockerSandbox:
             return self._run(spec, command, env, name)
         finally:
             self._engine("rm", "--force", name)
+            reclaim_writable(spec)
 
     def _run(
         self, spec: StepSpec, command: list[str], env: dict[str, str], name: str

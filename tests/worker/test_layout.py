@@ -373,9 +373,13 @@ def test_scoring(tmp_path):
         Mount(f.predictions, "/app/input/res"),
         Mount(f.scoring_output, "/app/output", writable=True),
     )
+    # Beside a running ingestion program, what it writes is read with links never followed.
     assert f.scoring_mounts(shared=True) == (
-        *f.scoring_mounts(),
-        Mount(f.shared, "/app/shared", writable=True),
+        Mount(f.scoring_program, "/app/program"),
+        Mount(f.reference_data, "/app/input/ref"),
+        Mount(f.predictions, "/app/input/res", nosymfollow=True),
+        Mount(f.scoring_output, "/app/output", writable=True),
+        Mount(f.shared, "/app/shared", writable=True, nosymfollow=True),
     )
 
 

@@ -429,6 +429,34 @@ def test_a_cancelled_step_is_stopped_with_its_whole_tree(workspace, marker):
     assert processes_with(marker) == []
 
 
+@pytest.mark.parametrize("writable", [False, True])
+def test_links_in_a_nosymfollow_mount_are_never_followed_inside(workspace, writable):
+    folder = workspace.folder("shared")
+    (folder / "answer.txt").symlink_to("/app/program/ingestion.py")
+    (folder / "plain.txt").write_text("plain\n")
+    mounts = (
+        Mount(workspace.folder("ingestion_program"), "/app/program"),
+        Mount(folder, "/app/shared", writable=writable, nosymfollow=True),
+    )
+    logs = workspace.root / "logs"
+    spec = StepSpec(
+        "cat /app/shared/plain.txt; cat /app/shared/answer.txt; echo $?; "
+        "cat /app/program/ingestion.py",
+        mounts,
+        limits=Limits(wall_time=10),
+        stdout_path=logs / "out",
+        stderr_path=logs / "err",
+    )
+
+    result = workspace.sandbox.run(spec)
+
+    assert result.succeeded
+    assert (logs / "out").read_text() == "plain\n1\nprint('ingesting')\n"
+    assert "Too many levels of symbolic links" in (logs / "err").read_text()
+    # The mount lived in the launcher's namespace only: the host's folder is not a mount.
+    assert not os.path.ismount(folder)
+
+
 WORKER = """
 import os, sys
 from pathlib import Path
