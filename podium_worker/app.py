@@ -16,6 +16,7 @@ from typing import Any
 from celery import Celery
 
 from podium_worker.broker import connection_url, transport_options
+from podium_worker.layout import remove_tree
 from podium_worker.protocol import JOB_TASK, Job, MessageError
 from podium_worker.runner import run_job
 from podium_worker.sandbox import make_sandbox
@@ -44,7 +45,7 @@ def build(args: argparse.Namespace) -> Celery:
     )
     sandbox = make_sandbox(args.sandbox, **sandbox_options(args))
     workdir = make_workdir(args.workdir)
-    transfer = HttpTransfer(workdir / "cache", budget_bytes=args.input_gib * GIB)
+    transfer = HttpTransfer(workdir.parent / "cache", budget_bytes=args.input_gib * GIB)
 
     @app.task(name=JOB_TASK)  # type: ignore[untyped-decorator]
     def run(message: dict[str, Any]) -> str:
@@ -84,18 +85,38 @@ def sandbox_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def make_workdir(given: str | None) -> Path:
-    """Where job folders go. The sandbox's host user must search every folder above them:
-    a folder made here in the system's temporary folder is opened for that (0711), a given
-    one must already be reachable (the sandbox checks before each step, naming the folder).
-    The download cache inside stays the worker's alone."""
-    if given:
-        workdir = Path(given).absolute()
-        workdir.mkdir(parents=True, exist_ok=True)
-    else:
-        workdir = Path(tempfile.mkdtemp(prefix="podium-worker-"))
-    os.chmod(workdir, 0o711)  # noqa: S103 (searchable, not listable)
-    (workdir / "cache").mkdir(mode=0o700, exist_ok=True)
+    """This worker process's folder for job folders, `w-<pid>` under `given` (by default
+    `podium-worker` in the system's temporary folder), which the worker processes of a
+    machine share with the download cache.
+
+    The sandbox's host user must search every folder above a job folder: the shared folder
+    and this one are opened for that (0711); a given folder's parents must already be (the
+    sandbox checks before each step, naming the folder). The cache stays the workers' alone.
+    At start, the folders of worker processes that are gone (killed in the middle of a job,
+    with its reference data) are removed.
+    """
+    base = Path(given).absolute() if given else Path(tempfile.gettempdir()) / "podium-worker"
+    base.mkdir(parents=True, exist_ok=True)
+    os.chmod(base, 0o711)  # noqa: S103 (searchable, not listable)
+    for folder in base.glob("w-*"):
+        pid = folder.name.removeprefix("w-")
+        if pid.isdigit() and (int(pid) == os.getpid() or not _alive(int(pid))):
+            remove_tree(folder)
+    workdir = base / f"w-{os.getpid()}"
+    workdir.mkdir(mode=0o711)
+    os.chmod(workdir, 0o711)  # noqa: S103
+    (base / "cache").mkdir(mode=0o700, exist_ok=True)
     return workdir
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def image_mapping(text: str) -> tuple[str, str]:
@@ -133,7 +154,9 @@ def parser() -> argparse.ArgumentParser:
         "memory (needs the NVIDIA driver)",
     )
     parser.add_argument(
-        "--workdir", help="where job folders and the download cache go (a new temporary folder)"
+        "--workdir",
+        help="where job folders and the download cache go (podium-worker in the system's "
+        "temporary folder)",
     )
     parser.add_argument("--memory-mib", type=int, default=4096, help="memory per step (4096)")
     parser.add_argument("--processes", type=int, default=256, help="processes per step (256)")

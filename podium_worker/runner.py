@@ -49,7 +49,8 @@ class Transfer(Protocol):
 
 class Reporter(Protocol):
     def heartbeat(self, status: Status, log_tail: str) -> bool:
-        """Tells the server where the job is; True when the server says it was cancelled."""
+        """Tells the server where the job is; True when the server says to stop (the
+        submission was cancelled, or this run of the job is no longer the one wanted)."""
 
     def upload(self, kind: Output, path: Path) -> None:
         """Sends one output file (see protocol.Output) before the final report."""

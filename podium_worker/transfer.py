@@ -11,6 +11,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -72,14 +73,16 @@ class HttpReporter:
         self.job = job
         self.attempts = attempts
         self.backoff = backoff
+        # This execution's id: a broker that delivers a job twice gets one run told to stop.
+        self.run = uuid.uuid4().hex
 
     def heartbeat(self, status: Status, log_tail: str) -> bool:
         body = {"status": status.value, "log_tail": log_tail}
         try:
-            reply = self._send("heartbeat/", _json(self.job, body), "application/json", attempts=1)
+            reply = self._send("heartbeat/", self._json(body), "application/json", attempts=1)
         except TransferError:
             return False  # the next heartbeat, or the final report, follows
-        return reply.get("cancelled") is True
+        return reply.get("stop") is True or reply.get("cancelled") is True
 
     def upload(self, kind: Output, path: Path) -> None:
         content_type = "text/html" if kind is Output.DETAILED_RESULTS else "application/zip"
@@ -89,7 +92,10 @@ class HttpReporter:
         self, status: Status, detail: str, scores: dict[str, float], metrics: dict[str, Any]
     ) -> None:
         body = {"status": status.value, "detail": detail, "scores": scores, "metrics": metrics}
-        self._send("report/", _json(self.job, body), "application/json", attempts=self.attempts)
+        self._send("report/", self._json(body), "application/json", attempts=self.attempts)
+
+    def _json(self, body: dict[str, Any]) -> bytes:
+        return json.dumps({"attempt": self.job.attempt, "run": self.run, **body}).encode()
 
     def _send(
         self, path: str, body: bytes | Path, content_type: str, *, attempts: int
@@ -124,10 +130,6 @@ class HttpReporter:
 
 
 MAX_REPLY = 64 * 1024
-
-
-def _json(job: Job, body: dict[str, Any]) -> bytes:
-    return json.dumps({"attempt": job.attempt, **body}).encode()
 
 
 def _reply(raw: bytes) -> dict[str, Any]:

@@ -375,7 +375,7 @@ class WorkerViewSet(viewsets.GenericViewSet[Submission]):
         if final != (status in TERMINAL):
             expected = "a final status" if final else "preparing, running or scoring"
             return Response({"status": [f"expected {expected}"]}, status=400)
-        accepted = reports.receive(
+        receipt = reports.receive(
             submission,
             reports.Report(
                 attempt=body.validated_data["attempt"],
@@ -384,11 +384,15 @@ class WorkerViewSet(viewsets.GenericViewSet[Submission]):
                 log_tail=body.validated_data["log_tail"],
                 scores=body.validated_data["scores"],
                 metrics=body.validated_data["metrics"],
+                run=body.validated_data["run"],
             ),
         )
+        accepted = receipt is reports.Receipt.ACCEPTED
         if final:
             return Response({"accepted": accepted})
-        return Response({"accepted": accepted, "cancelled": lifecycle.is_cancelled(submission)})
+        cancelled = lifecycle.is_cancelled(submission)
+        stop = cancelled or receipt in (reports.Receipt.ENDED, reports.Receipt.SUPERSEDED)
+        return Response({"accepted": accepted, "cancelled": cancelled, "stop": stop})
 
     @extend_schema(
         summary="Worker heartbeat",

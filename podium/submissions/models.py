@@ -104,6 +104,12 @@ class Submission(Timestamped):
         blank=True,
         help_text="A running job whose worker stays silent past this is lost.",
     )
+    worker_run = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="The worker's run that holds the current attempt (see reports.receive).",
+    )
     log_tail = models.TextField(blank=True, help_text="The end of the logs, from heartbeats.")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

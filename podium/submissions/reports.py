@@ -12,6 +12,7 @@ import math
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
@@ -35,6 +36,20 @@ PATH = {
 }
 
 
+class Receipt(StrEnum):
+    """What became of a worker's report."""
+
+    ACCEPTED = "accepted"
+    # A status behind the current one (a job delivered again after its first worker went
+    # quiet): it changes nothing, and the job may go on.
+    BEHIND = "behind"
+    # The submission has ended, or a newer attempt of it was queued: the job must stop.
+    ENDED = "ended"
+    # Another run of the same attempt holds the job and its lease is live (a broker that
+    # delivered the message twice): this run must stop, so that a job never runs twice.
+    SUPERSEDED = "superseded"
+
+
 class ReportRefused(Exception):
     """The report does not come from this submission's worker."""
 
@@ -47,6 +62,7 @@ class Report:
     log_tail: str = ""
     scores: dict[str, float] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
+    run: str = ""  # the worker's id for this execution of the job
 
 
 def authenticate(submission: Submission, secret: str) -> None:
@@ -65,18 +81,28 @@ def _advance(submission: Submission, to: Status, detail: str) -> None:
             transition(submission, step, detail=detail if step == to else "")
 
 
-def receive(submission: Submission, report: Report) -> bool:
-    """Applies a worker's report; returns False when it was stale and changed nothing."""
+def receive(submission: Submission, report: Report) -> Receipt:
+    """Applies a worker's report; anything but ACCEPTED changed nothing.
+
+    The first run of an attempt to report claims it; a report from another run of the same
+    attempt is SUPERSEDED while the claim's lease is live, and takes the claim over once it
+    has lapsed (the first worker went quiet)."""
     with transaction.atomic():
         current = Submission.objects.select_for_update().get(pk=submission.pk)
         if report.attempt != current.attempt or current.status in {s.value for s in TERMINAL}:
-            return False
+            return Receipt.ENDED
+        now = timezone.now()
+        claimed = current.worker_run and current.worker_run != report.run
+        if report.run and claimed and current.lease_expires_at and current.lease_expires_at > now:
+            return Receipt.SUPERSEDED
         if order(report.status) < order(Status(current.status)):
-            return False
-        current.lease_expires_at = timezone.now() + timedelta(seconds=settings.JOB_LEASE_SECONDS)
+            return Receipt.BEHIND
+        current.lease_expires_at = now + timedelta(seconds=settings.JOB_LEASE_SECONDS)
+        if report.run:
+            current.worker_run = report.run
         if report.log_tail:
             current.log_tail = report.log_tail[-LOG_TAIL_CHARS:]
-        current.save(update_fields=["lease_expires_at", "log_tail", "updated_at"])
+        current.save(update_fields=["lease_expires_at", "worker_run", "log_tail", "updated_at"])
         if report.metrics:
             current.metrics = report.metrics
             current.save(update_fields=["metrics"])
@@ -89,7 +115,7 @@ def receive(submission: Submission, report: Report) -> bool:
             _advance(current, report.status, report.detail)
         if current.parent_id is not None:
             _settle_parent(current.parent_id)
-    return True
+    return Receipt.ACCEPTED
 
 
 def _save_scores(submission: Submission, scores: dict[str, float], metrics: dict[str, Any]) -> str:
@@ -185,7 +211,7 @@ def expire_leases() -> tuple[int, int]:
                 transition(
                     submission, Status.SUBMITTED, detail="worker lost; queued again", requeue=True
                 )
-                Submission.objects.filter(pk=pk).update(lease_expires_at=None)
+                Submission.objects.filter(pk=pk).update(lease_expires_at=None, worker_run="")
                 task = submission.task
                 if task is not None:
                     transaction.on_commit(functools.partial(dispatch.publish, submission, task))

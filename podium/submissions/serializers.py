@@ -30,6 +30,14 @@ class WorkerReportSerializer(serializers.Serializer[dict[str, Any]]):
         help_text="Where the job is: preparing, running, scoring, or a final status.",
     )
     detail = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+    run = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        default="",
+        help_text="The worker's id for this execution of the job: while one run holds an "
+        "attempt, another run of the same attempt is told to stop.",
+    )
     log_tail = serializers.CharField(
         required=False, allow_blank=True, max_length=MAX_LOG_TAIL, default="", trim_whitespace=False
     )
@@ -54,6 +62,11 @@ class WorkerReplySerializer(serializers.Serializer[dict[str, Any]]):
         help_text="Heartbeats only: true when the submission (or the submission it is a task "
         "of) was cancelled on the server; the worker then stops the job and reports "
         "`cancelled`.",
+    )
+    stop = serializers.BooleanField(
+        required=False,
+        help_text="Heartbeats only: true when the worker must stop this job: cancelled, "
+        "ended, queued again as a newer attempt, or held by another run of the worker.",
     )
 
 

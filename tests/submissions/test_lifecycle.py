@@ -95,7 +95,7 @@ def test_a_queued_job_cancelled_tells_its_late_worker_and_its_report_changes_not
     heartbeat = post(client, submission, "heartbeat", status="preparing")
     assert (heartbeat.status_code, heartbeat.json()) == (
         200,
-        {"accepted": False, "cancelled": True},
+        {"accepted": False, "cancelled": True, "stop": True},
     )
     report = post(client, submission, "report", status="finished", scores={"score": 1.0})
     assert report.json() == {"accepted": False}
@@ -115,11 +115,13 @@ def test_a_running_jobs_heartbeat_is_told_it_is_not_cancelled_until_it_is(
     assert post(client, submission, "heartbeat", status="running").json() == {
         "accepted": True,
         "cancelled": False,
+        "stop": False,
     }
     lifecycle.cancel(submission, by=participant)
     assert post(client, submission, "heartbeat", status="running").json() == {
         "accepted": False,
         "cancelled": True,
+        "stop": True,
     }
 
 

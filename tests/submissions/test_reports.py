@@ -128,10 +128,13 @@ def test_a_heartbeat_never_moves_a_job_backwards(client, submission):
     assert post(client, submission, "heartbeat", status="scoring", log_tail="epoch 3").json() == {
         "accepted": True,
         "cancelled": False,
+        "stop": False,
     }
+    # Behind, not over: a job delivered again may go on (it is not told to stop).
     assert post(client, submission, "heartbeat", status="running").json() == {
         "accepted": False,
         "cancelled": False,
+        "stop": False,
     }
     submission.refresh_from_db()
     assert (submission.status, submission.log_tail) == ("scoring", "epoch 3")
@@ -223,3 +226,34 @@ def test_a_job_within_its_lease_is_left_alone(client, submission):
     assert reports.expire_leases() == (0, 0)
     submission.refresh_from_db()
     assert submission.status == "running"
+
+
+def test_a_second_run_of_the_same_attempt_is_told_to_stop_while_the_first_holds_it(
+    client, submission, settings
+):
+    first = post(client, submission, "heartbeat", status="running", run="run-a")
+    assert first.json() == {"accepted": True, "cancelled": False, "stop": False}
+
+    # The broker delivered the job again (D34): the other run must not go on beside it.
+    second = post(client, submission, "heartbeat", status="running", run="run-b")
+    assert second.json() == {"accepted": False, "cancelled": False, "stop": True}
+    late_report = post(client, submission, "report", run="run-b", **FINISHED)
+    assert late_report.json() == {"accepted": False}
+    submission.refresh_from_db()
+    assert (submission.status, submission.worker_run) == ("running", "run-a")
+    assert submission.scores.count() == 0
+
+    # The first run goes quiet past its lease: the second takes the job over and finishes it.
+    Submission.objects.filter(pk=submission.pk).update(
+        lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    taken = post(client, submission, "heartbeat", status="running", run="run-b")
+    assert taken.json() == {"accepted": True, "cancelled": False, "stop": False}
+    assert post(client, submission, "report", run="run-b", **FINISHED).json() == {"accepted": True}
+    assert post(client, submission, "heartbeat", status="running", run="run-a").json()["stop"]
+
+
+def test_a_heartbeat_of_an_older_attempt_is_told_to_stop(client, submission):
+    Submission.objects.filter(pk=submission.pk).update(attempt=1)
+    reply = post(client, submission, "heartbeat", status="running", attempt=0)
+    assert reply.json() == {"accepted": False, "cancelled": False, "stop": True}
