@@ -60,6 +60,7 @@ def build(args: argparse.Namespace) -> Celery:
             reporter=HttpReporter(job),
             workdir=workdir,
             limits=limits,
+            machine_lock=workdir.parent / "machine.lock",
         )
         return outcome.status.value
 

@@ -92,6 +92,9 @@ class Job:
     ingestion_only_during_scoring: bool = False
     # How often the worker says the job is alive: the server sets it well inside its lease.
     heartbeat_seconds: float = 5.0
+    # From an exclusive queue: no other job runs on the worker's machine at the same time,
+    # so that timings are comparable (the seed's "sequential execution").
+    exclusive: bool = False
     version: int = 1
 
     def to_message(self) -> dict[str, Any]:

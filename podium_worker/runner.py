@@ -7,9 +7,11 @@ submission or a program did: every such problem ends in a final report that says
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -40,6 +42,8 @@ from podium_worker.scores import ScoresError, parse_scores
 from podium_worker.transfer import TransferError
 
 DETAIL_TAIL = 2000
+LOCK_POLL = 0.1  # seconds between two tries for the machine's lock
+WAITING = "waiting for the machine: a job of an exclusive queue runs alone"
 
 
 class Transfer(Protocol):
@@ -84,7 +88,11 @@ def run_job(
     reporter: Reporter,
     workdir: Path,
     limits: Limits,
+    machine_lock: Path | None = None,
 ) -> Outcome:
+    """Runs `job` and reports its outcome. `machine_lock` is a file every worker process of
+    the machine shares: each job holds it shared, a job of an exclusive queue holds it alone
+    (see `_machine_turn`)."""
     folders = JobFolders.create(workdir)
     metrics: dict[str, Any] = {
         "hardware": hardware(getattr(sandbox, "gpus", None)),
@@ -95,9 +103,12 @@ def run_job(
         try:
             if reporter.heartbeat(Status.PREPARING, ""):
                 raise JobCancelled
-            _fetch_all(job, folders, transfer)
-            step_limits = replace(limits, wall_time=float(job.execution_time_limit))
-            scores = _run_steps(job, folders, sandbox, step_limits, reporter, metrics, cancel)
+            with _machine_turn(machine_lock, job, reporter):
+                if job.exclusive:
+                    metrics["exclusive"] = True
+                _fetch_all(job, folders, transfer)
+                step_limits = replace(limits, wall_time=float(job.execution_time_limit))
+                scores = _run_steps(job, folders, sandbox, step_limits, reporter, metrics, cancel)
             outcome = Outcome(Status.FINISHED, "", scores, metrics)
         except JobFailed as exc:
             outcome = Outcome(Status.FAILED, str(exc), {}, metrics)
@@ -114,6 +125,51 @@ def run_job(
         folders.remove()
     reporter.report(outcome.status, outcome.detail, outcome.scores, outcome.metrics)
     return outcome
+
+
+@contextmanager
+def _machine_turn(lock: Path | None, job: Job, reporter: Reporter) -> Iterator[None]:
+    """Waits for this job's turn on the machine: a job of an exclusive queue runs alone (an
+    exclusive lock of the machine's lock file), any other beside other such jobs (a shared
+    lock). A turnstile (a second lock file, held while waiting) keeps a stream of shared
+    jobs from starving an exclusive one. While it waits the job keeps telling the server it
+    is alive, and stops waiting if told to stop."""
+    if lock is None:
+        yield
+        return
+    flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC
+    turnstile = os.open(lock.with_name(lock.name + ".turnstile"), flags, 0o600)
+    main = os.open(lock, flags, 0o600)
+    try:
+        waiting = _Waiting(job, reporter)
+        waiting.acquire(turnstile, fcntl.LOCK_EX)
+        waiting.acquire(main, fcntl.LOCK_EX if job.exclusive else fcntl.LOCK_SH)
+        if not job.exclusive:
+            fcntl.flock(turnstile, fcntl.LOCK_UN)  # the next job may come in beside this one
+        yield
+    finally:
+        os.close(main)  # closing releases the locks
+        os.close(turnstile)
+
+
+class _Waiting:
+    def __init__(self, job: Job, reporter: Reporter) -> None:
+        self.every = job.heartbeat_seconds
+        self.reporter = reporter
+        self.next_beat = time.monotonic() + self.every
+
+    def acquire(self, fd: int, mode: int) -> None:
+        while True:
+            try:
+                fcntl.flock(fd, mode | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                pass
+            if time.monotonic() >= self.next_beat:
+                self.next_beat = time.monotonic() + self.every
+                if self.reporter.heartbeat(Status.PREPARING, WAITING):
+                    raise JobCancelled
+            time.sleep(LOCK_POLL)
 
 
 def _upload_outputs(

@@ -32,6 +32,11 @@ class Queue(Timestamped):
         settings.AUTH_USER_MODEL, blank=True, related_name="organized_queues"
     )
     is_public = models.BooleanField(default=False)
+    exclusive = models.BooleanField(
+        default=False,
+        help_text="Each job of this queue runs alone on its worker's machine, so that the "
+        "run times of a leaderboard are comparable.",
+    )
 
     objects = QueueQuerySet.as_manager()
 

@@ -39,6 +39,7 @@ def build_job(submission: Submission, task: Task) -> Job:
         reference_data=_ref(task.reference_data),
         ingestion_only_during_scoring=task.ingestion_only_during_scoring,
         heartbeat_seconds=heartbeat_seconds(settings.JOB_LEASE_SECONDS),
+        exclusive=competition.queue is not None and competition.queue.exclusive,
     )
 
 

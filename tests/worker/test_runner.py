@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import os
+import threading
+import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -336,3 +338,86 @@ def test_the_live_tail_shows_the_end_of_stdout_and_stderr(tmp_path):
     assert live_tail(out, err) == "--- stdout ---\nepoch 1\nepoch 2\n--- stderr ---\nwarning: slow"
     out.write_text("x" * 10_000)
     assert live_tail(out, err).startswith("--- stdout ---\n" + "x" * 2000 + "\n")
+
+
+class GatedSandbox(ScriptedSandbox):
+    """Records when each job's scoring starts, and holds it until its gate opens."""
+
+    def __init__(self, name: str, order: list[str], gate: threading.Event | None = None):
+        super().__init__({"python3 /app/program/score.py": scorer()})
+        self.label, self.order, self.gate = name, order, gate
+        self.started = threading.Event()
+
+    def run(self, spec):
+        self.order.append(self.label)
+        self.started.set()
+        if self.gate is not None:
+            assert self.gate.wait(10)
+        return super().run(spec)
+
+
+def run_in_thread(tmp_path, sandbox, lock, **overrides):
+    reporter = Recorder()
+    workdir = tmp_path / sandbox.label
+    workdir.mkdir()
+    thread = threading.Thread(target=run_job, args=(job(heartbeat_seconds=0.05, **overrides),),
+                              kwargs={"sandbox": sandbox, "transfer": LocalTransfer(FILES),
+                                      "reporter": reporter, "workdir": workdir,
+                                      "limits": Limits(), "machine_lock": lock})  # fmt: skip
+    thread.start()
+    return thread, reporter
+
+
+def test_a_job_of_an_exclusive_queue_runs_alone_on_the_machine(tmp_path):
+    lock, order = tmp_path / "machine.lock", []
+    release_shared = threading.Event()
+    shared = GatedSandbox("shared", order, release_shared)
+    exclusive = GatedSandbox("exclusive", order)
+    late = GatedSandbox("late", order)
+
+    first, _ = run_in_thread(tmp_path, shared, lock)
+    assert shared.started.wait(10)
+    second, waiting = run_in_thread(tmp_path, exclusive, lock, exclusive=True)
+    time.sleep(0.5)
+    # A shared job that comes after the exclusive one waits behind it (no starvation).
+    third, _ = run_in_thread(tmp_path, late, lock)
+    time.sleep(0.5)
+
+    assert order == ["shared"]
+    assert waiting.heartbeats.count(Status.PREPARING) > 3  # alive while it waits
+    release_shared.set()
+    for thread in (first, second, third):
+        thread.join(10)
+    assert order == ["shared", "exclusive", "late"]
+    assert waiting.reports[0][0] is Status.FINISHED
+    assert waiting.reports[0][3]["exclusive"] is True
+
+
+def test_jobs_of_ordinary_queues_run_side_by_side(tmp_path):
+    lock, order = tmp_path / "machine.lock", []
+    gate = threading.Event()
+    one, two = GatedSandbox("one", order, gate), GatedSandbox("two", order, gate)
+
+    threads = [run_in_thread(tmp_path, sandbox, lock)[0] for sandbox in (one, two)]
+    assert one.started.wait(10)
+    assert two.started.wait(10)  # both run at once
+    gate.set()
+    for thread in threads:
+        thread.join(10)
+
+
+def test_a_job_told_to_stop_while_it_waits_for_the_machine_is_cancelled(tmp_path):
+    lock, order = tmp_path / "machine.lock", []
+    gate = threading.Event()
+    blocker = GatedSandbox("blocker", order, gate)
+    first, _ = run_in_thread(tmp_path, blocker, lock, exclusive=True)
+    assert blocker.started.wait(10)
+
+    reporter = Recorder(cancel_after=3)
+    outcome = run_job(job(heartbeat_seconds=0.05), sandbox=ScriptedSandbox({}),
+                      transfer=LocalTransfer(FILES), reporter=reporter, workdir=tmp_path,
+                      limits=Limits(), machine_lock=lock)  # fmt: skip
+
+    assert outcome.status is Status.CANCELLED
+    gate.set()
+    first.join(10)
