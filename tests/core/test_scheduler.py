@@ -11,6 +11,7 @@ from podium.core import scheduler
 from podium.core.scheduler import Periodic, run_due
 
 
+@pytest.mark.django_db  # each turn closes stale database connections
 def test_each_job_runs_when_its_interval_has_passed_and_not_before():
     calls: list[str] = []
     jobs = [
