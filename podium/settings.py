@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "podium.leaderboards",
     "podium.participation",
     "podium.submissions",
+    "podium.audit",
 ]
 
 MIDDLEWARE = [

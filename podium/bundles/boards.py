@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from podium.bundles import dates
 from podium.bundles.fields import Reader, describe
 from podium.bundles.problems import Problems, join
 from podium.bundles.spec import ColumnSpec, LeaderboardSpec
-from podium_worker.protocol import METRIC_KEYS
+from podium.leaderboards import definition
+from podium.leaderboards import keys as reserved
 
 SUBMISSION_RULES = (
     "Add",
@@ -25,6 +27,10 @@ LEADERBOARD_KEYS = (
     "submission_rule",
     "primary_index",
     "index",
+    # Podium's own, all optional (see docs/reference/bundle-format.md).
+    "release_date",
+    "anonymous",
+    "frontier",
 )
 COLUMN_KEYS = (
     "title",
@@ -67,9 +73,44 @@ def leaderboards(top: Reader, problems: Problems) -> list[LeaderboardSpec]:
                 hidden=board.boolean("hidden", False),
                 submission_rule=board.choice("submission_rule", SUBMISSION_RULES, "Add"),
                 primary_index=primary or 0,
+                release_date=_release_date(board, problems),
+                anonymous=board.boolean("anonymous", False),
+                frontier=_frontier(board, [column.key for column in columns], problems),
             )
         )
     return boards
+
+
+def _release_date(board: Reader, problems: Problems) -> Any:
+    value = board.raw("release_date")
+    if value is None:
+        return None
+    try:
+        return dates.parse(value)
+    except dates.DateError as exc:
+        problems.error(board.at("release_date"), str(exc))
+        return None
+
+
+def _frontier(board: Reader, column_keys: list[str], problems: Problems) -> tuple[str, str] | None:
+    """`frontier: {score: KEY, cost: KEY}`, two columns of the leaderboard."""
+    raw = board.raw("frontier")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        problems.error(
+            board.at("frontier"), f"expected a mapping of score and cost, got {describe(raw)}"
+        )
+        return None
+    unknown = sorted(str(name) for name in raw if name not in ("score", "cost"))
+    if unknown:
+        problems.error(
+            board.at("frontier"), f"unknown keys {', '.join(unknown)}: expected score and cost"
+        )
+    found = definition.frontier_problems(raw, column_keys)
+    for part, message in found:
+        problems.error(join(board.at("frontier"), part), message)
+    return None if found or unknown else (str(raw["score"]), str(raw["cost"]))
 
 
 def _columns(board: Reader, problems: Problems) -> list[ColumnSpec]:
@@ -87,11 +128,8 @@ def _columns(board: Reader, problems: Problems) -> list[ColumnSpec]:
         key = column.text("key", required=True, limit=100)
         if key in keys:
             problems.error(column.at("key"), f"another column already has key {key!r}")
-        if key.startswith("podium:") and key not in METRIC_KEYS:
-            problems.error(
-                column.at("key"),
-                f"unknown measurement; known: {', '.join(sorted(METRIC_KEYS))}",
-            )
+        if trouble := reserved.problem(key):
+            problems.error(column.at("key"), trouble)
         keys.add(key)
         indexes.add(index or 0)
         computation = column.choice("computation", COMPUTATIONS, "")

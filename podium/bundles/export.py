@@ -138,6 +138,10 @@ def _document(competition: Competition, writer: _Writer) -> dict[str, Any]:
             "hidden": board.hidden,
             "submission_rule": board.submission_rule,
             "primary_index": board.primary_index,
+            # Podium's own keys, written only when set so that Codabench reads the rest.
+            **({"release_date": _when(board.release_date)} if board.release_date else {}),
+            **({"anonymous": True} if board.anonymous else {}),
+            **({"frontier": board.frontier_columns} if board.frontier else {}),
             "columns": [
                 {
                     "title": column.title,

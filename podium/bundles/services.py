@@ -291,6 +291,10 @@ class _Saver:
                 hidden=board_spec.hidden,
                 submission_rule=board_spec.submission_rule,
                 primary_index=board_spec.primary_index,
+                release_date=board_spec.release_date,
+                anonymous=board_spec.anonymous,
+                frontier_score=board_spec.frontier[0] if board_spec.frontier else "",
+                frontier_cost=board_spec.frontier[1] if board_spec.frontier else "",
             )
             Column.objects.bulk_create(
                 Column(

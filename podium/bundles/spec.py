@@ -87,6 +87,9 @@ class LeaderboardSpec:
     hidden: bool = False
     submission_rule: str = "Add"
     primary_index: int = 0
+    release_date: datetime | None = None  # before it, only the organizers see its scores
+    anonymous: bool = False
+    frontier: tuple[str, str] | None = None  # (score column key, cost column key)
 
 
 # The competition's on/off settings, with Codabench's defaults. Parsed, saved and exported

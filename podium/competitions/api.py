@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Prefetch, ProtectedError, QuerySet
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -46,9 +47,9 @@ from podium.leaderboards.models import Leaderboard
 from podium.participation import services as participation
 from podium.participation.models import Participant
 from podium.participation.serializers import ParticipantSerializer
-from podium.submissions import lifecycle
+from podium.submissions import lifecycle, phase_migration
 from podium.submissions.models import Submission
-from podium.submissions.serializers import RerunCountSerializer
+from podium.submissions.serializers import MigrationSerializer, RerunCountSerializer
 from podium.submissions.services import SubmissionRefused
 
 FRONT_PAGE_SIZE = 6
@@ -63,6 +64,26 @@ def upload_name(name: str | None) -> str:
 
 def competition_id_parameter(what: str) -> OpenApiParameter:
     return OpenApiParameter("competition", int, description=f"Only the {what} of this competition.")
+
+
+PHASE_STATUS_PARAMETER = OpenApiParameter(
+    "status",
+    str,
+    enum=[choice.value for choice in Phase.Status],
+    description="Only the phases with this status now: previous (ended), current (open) or "
+    "next (not started).",
+)
+
+
+def status_filter(request: Request) -> str | None:
+    raw = request.query_params.get("status")
+    if raw is None:
+        return None
+    try:
+        return Phase.Status(raw).value
+    except ValueError:
+        choices = ", ".join(choice.value for choice in Phase.Status)
+        raise serializers.ValidationError({"status": [f"expected one of: {choices}"]}) from None
 
 
 def competition_filter(request: Request) -> int | None:
@@ -145,6 +166,9 @@ class CompetitionViewSet(viewsets.ModelViewSet[Competition]):
     def perform_create(self, serializer: serializers.BaseSerializer[Competition]) -> None:
         serializer.save(created_by=caller(self.request))
 
+    def perform_destroy(self, instance: Competition) -> None:
+        services.delete_competition(instance, by=caller(self.request))
+
     def _detail(self, competition: Competition) -> Response:
         fresh = self.get_queryset().get(pk=competition.pk)
         return Response(CompetitionSerializer(fresh, context=self.get_serializer_context()).data)
@@ -158,7 +182,7 @@ class CompetitionViewSet(viewsets.ModelViewSet[Competition]):
     )
     @action(detail=True, methods=["post"])
     def toggle_publish(self, request: Request, pk: str | None = None) -> Response:
-        competition = services.toggle_publish(self.get_object())
+        competition = services.toggle_publish(self.get_object(), by=caller(request))
         return self._detail(competition)
 
     @extend_schema(
@@ -267,7 +291,7 @@ class CompetitionViewSet(viewsets.ModelViewSet[Competition]):
     list=extend_schema(
         summary="List phases",
         description="Phases of the competitions the caller may see, by competition and index.",
-        parameters=[competition_id_parameter("phases")],
+        parameters=[competition_id_parameter("phases"), PHASE_STATUS_PARAMETER],
     ),
     create=extend_schema(
         summary="Create a phase",
@@ -302,6 +326,12 @@ class PhaseViewSet(viewsets.ModelViewSet[Phase]):
         competition = competition_filter(self.request)
         if competition is not None:
             queryset = queryset.filter(competition_id=competition)
+        if self.action == "list":
+            now = timezone.now()
+            queryset = queryset.with_status(now)
+            chosen = status_filter(self.request)
+            if chosen is not None:
+                queryset = queryset.in_status(chosen, now)
         return queryset.prefetch_related(
             Prefetch("phase_tasks", PhaseTask.objects.order_by("index", "pk"))
         ).order_by("competition_id", "index", "pk")
@@ -313,10 +343,16 @@ class PhaseViewSet(viewsets.ModelViewSet[Phase]):
             return
         organized = Competition.objects.organized_by(request.user)
         if not organized.filter(pk=obj.competition_id).exists():
-            what = "re-run its submissions" if rerun else "change its phases"
+            what = {
+                "rerun_submissions": "re-run its submissions",
+                "manually_migrate": "migrate its submissions",
+            }.get(self.action or "", "change its phases")
             self.permission_denied(
                 request, message=f"only the organizers of this competition may {what}"
             )
+
+    def perform_destroy(self, instance: Phase) -> None:
+        services.delete_phase(instance, by=caller(self.request))
 
     @extend_schema(
         summary="Re-run a phase's submissions",
@@ -336,6 +372,28 @@ class PhaseViewSet(viewsets.ModelViewSet[Phase]):
         except SubmissionRefused as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         return Response(RerunCountSerializer({"count": count}).data)
+
+    @extend_schema(
+        summary="Migrate a phase's submissions to the next phase",
+        description="Runs each participant's entries of this phase (their submissions on "
+        "its leaderboard, or their latest finished one if none is; baselines excepted) on "
+        "the tasks of the phase after it, as new submissions of their owners past "
+        "participant limits, and queues them. That phase needs no "
+        "`auto_migrate_to_this_phase`; it is marked migrated, so the scheduler does not "
+        "migrate it again. Each call migrates again. Organizers of the competition only; "
+        "audited. 400 for the last phase, or when the next phase has no tasks. Returns the "
+        "next phase's id and how many were queued.",
+        request=None,
+        responses=MigrationSerializer,
+    )
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def manually_migrate(self, request: Request, pk: str | None = None) -> Response:
+        phase = self.get_object()
+        try:
+            target, count = phase_migration.migrate_from(phase, by=caller(request))
+        except SubmissionRefused as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(MigrationSerializer({"phase": target.pk, "count": count}).data)
 
 
 @extend_schema_view(

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from podium.core.models import Timestamped
@@ -177,6 +177,43 @@ class Solution(Timestamped):
         return self.name
 
 
+class PhaseQuerySet(models.QuerySet["Phase"]):
+    def with_status(self, moment: datetime | None = None) -> PhaseQuerySet:
+        """Annotates `status_now`, each phase's status at `moment` (now by default): the
+        same rule as Phase.status_at, in the database, to filter or sort by."""
+        now = moment or timezone.now()
+        return self.annotate(
+            status_now=Case(
+                When(start__gt=now, then=Value(Phase.Status.NEXT.value)),
+                When(end__isnull=False, end__lte=now, then=Value(Phase.Status.PREVIOUS.value)),
+                default=Value(Phase.Status.CURRENT.value),
+                output_field=models.CharField(),
+            )
+        )
+
+    def in_status(self, status: str, moment: datetime | None = None) -> PhaseQuerySet:
+        """The phases whose status at `moment` (now by default) is `status`."""
+        now = moment or timezone.now()
+        if status == Phase.Status.NEXT:
+            return self.filter(start__gt=now)
+        if status == Phase.Status.PREVIOUS:
+            return self.filter(end__isnull=False, end__lte=now)
+        return self.filter(Q(end__isnull=True) | Q(end__gt=now), start__lte=now)
+
+    def due_for_migration(self, moment: datetime | None = None) -> PhaseQuerySet:
+        """Phases whose submissions should be migrated in from the phase before: marked
+        `auto_migrate_to_this_phase`, not yet migrated, started and not ended, with tasks to
+        run (a phase whose tasks are added late migrates once they are there)."""
+        now = moment or timezone.now()
+        return self.filter(
+            Q(end__isnull=True) | Q(end__gt=now),
+            auto_migrate_to_this_phase=True,
+            has_been_migrated=False,
+            start__lte=now,
+            pk__in=PhaseTask.objects.values("phase_id"),
+        )
+
+
 class Phase(models.Model):
     class Status(models.TextChoices):
         PREVIOUS = "previous"
@@ -216,6 +253,8 @@ class Phase(models.Model):
         related_name="phases",
     )
 
+    objects = PhaseQuerySet.as_manager()
+
     class Meta:
         ordering = ["competition", "index"]
         constraints = [
@@ -238,6 +277,24 @@ class Phase(models.Model):
 
     def is_open(self, moment: datetime | None = None) -> bool:
         return self.status_at(moment) == self.Status.CURRENT
+
+    @property
+    def status(self) -> str:
+        """previous, current or next, from the dates and the clock."""
+        return self.status_at()
+
+    def _siblings(self) -> models.QuerySet[Phase]:
+        return Phase.objects.filter(competition_id=self.competition_id).exclude(pk=self.pk)
+
+    def previous_phase(self) -> Phase | None:
+        """The phase before this one in its competition, by index (then id)."""
+        earlier = Q(index__lt=self.index) | Q(index=self.index, pk__lt=self.pk)
+        return self._siblings().filter(earlier).order_by("-index", "-pk").first()
+
+    def next_phase(self) -> Phase | None:
+        """The phase after this one in its competition, by index (then id)."""
+        later = Q(index__gt=self.index) | Q(index=self.index, pk__gt=self.pk)
+        return self._siblings().filter(later).order_by("index", "pk").first()
 
 
 class PhaseTask(models.Model):

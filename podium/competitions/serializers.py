@@ -259,7 +259,9 @@ class PhaseSerializer(serializers.ModelSerializer[Phase]):
 
     @extend_schema_field(serializers.ChoiceField(choices=Phase.Status.choices))
     def get_status(self, phase: Phase) -> str:
-        return phase.status_at()
+        # Lists annotate it (PhaseQuerySet.with_status), at one moment for every row.
+        annotated = getattr(phase, "status_now", None)
+        return str(annotated) if annotated is not None else phase.status
 
     def validate_competition(self, competition: Competition) -> Competition:
         if self.instance is not None and competition.pk != self.instance.competition_id:

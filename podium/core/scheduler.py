@@ -35,10 +35,26 @@ def _expire_leases() -> object:
     return requeued, failed
 
 
+def _migrate_phases() -> object:
+    from podium.submissions.phase_migration import migrate_due_phases
+
+    done = migrate_due_phases()
+    for phase, count in done.items():
+        logger.info("phase %d: %d submissions migrated from the phase before", phase, count)
+    return done
+
+
+# How often phases that have started are checked for auto-migration: a minute late at most.
+PHASE_MIGRATION_EVERY = 60.0
+
+
 def periodic_jobs() -> list[Periodic]:
     """What runs, and how often: lost jobs are looked for several times per lease, so none
-    stays running much past its lease."""
-    return [Periodic("expire leases", max(1.0, settings.JOB_LEASE_SECONDS / 4), _expire_leases)]
+    stays running much past its lease; phases due for migration, every minute."""
+    return [
+        Periodic("expire leases", max(1.0, settings.JOB_LEASE_SECONDS / 4), _expire_leases),
+        Periodic("migrate phases", PHASE_MIGRATION_EVERY, _migrate_phases),
+    ]
 
 
 def run_due(jobs: list[Periodic], last: dict[str, float], now: float) -> list[str]:

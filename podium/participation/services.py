@@ -6,6 +6,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from podium.accounts.models import User
+from podium.audit import services as audit
+from podium.audit.models import Action
 from podium.competitions.models import Competition
 from podium.participation.models import Participant
 
@@ -44,12 +46,29 @@ def register(*, user: User, competition: Competition) -> Participant:
     return participant
 
 
+DECISIONS = {
+    Participant.Status.APPROVED: Action.PARTICIPANT_APPROVE,
+    Participant.Status.DENIED: Action.PARTICIPANT_DENY,
+    Participant.Status.REVOKED: Action.PARTICIPANT_REVOKE,
+}
+
+
 def _decide(participant: Participant, *, by: User, status: str, reason: str) -> Participant:
     participant.status = status
     participant.reason = reason
     participant.decided_by = by
     participant.decided_at = timezone.now()
-    participant.save(update_fields=["status", "reason", "decided_by", "decided_at", "updated_at"])
+    with transaction.atomic():
+        participant.save(
+            update_fields=["status", "reason", "decided_by", "decided_at", "updated_at"]
+        )
+        audit.record(
+            actor=by,
+            action=DECISIONS[Participant.Status(status)],
+            target=participant,
+            competition=participant.competition_id,
+            details={"user": participant.user.username, "reason": reason},
+        )
     return participant
 
 

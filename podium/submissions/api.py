@@ -30,9 +30,11 @@ from rest_framework.routers import BaseRouter
 
 from podium.core.api import caller
 from podium.datasets.signing import signed_url
-from podium.submissions import lifecycle, reports, rules, services
+from podium.submissions import lifecycle, reports, rules, score_api, services
+from podium.submissions import scores as scoring
 from podium.submissions.models import Submission
 from podium.submissions.serializers import (
+    CustomMetricsSerializer,
     DetailedResultSerializer,
     SubmissionCreateSerializer,
     SubmissionDetailsSerializer,
@@ -97,6 +99,8 @@ def refusals() -> Iterator[None]:
         raise serializers.ValidationError({"detail": str(exc)}) from None
     except rules.AnswersInvalid as exc:
         raise serializers.ValidationError({"fact_sheet_answers": exc.problems}) from None
+    except scoring.ScoreRefused as exc:
+        raise serializers.ValidationError(exc.as_fields()) from None
 
 
 @extend_schema_view(
@@ -186,6 +190,9 @@ class SubmissionViewSet(viewsets.ModelViewSet[Submission]):
         elif self.action == "re_run_submission":
             allowed = Submission.objects.organized_by(request.user)
             message = "only the organizers of its competition may re-run a submission"
+        elif self.action == "metrics":
+            allowed = Submission.objects.organized_by(request.user)
+            message = "only the organizers of its competition may post its metrics"
         else:
             return
         if not allowed.filter(pk=obj.pk).exists():
@@ -223,7 +230,7 @@ class SubmissionViewSet(viewsets.ModelViewSet[Submission]):
 
     def perform_destroy(self, instance: Submission) -> None:
         with refusals():
-            lifecycle.delete(instance)
+            lifecycle.delete(instance, by=caller(self.request))
 
     @extend_schema(
         summary="Cancel a submission",
@@ -326,6 +333,28 @@ class SubmissionViewSet(viewsets.ModelViewSet[Submission]):
         with refusals():
             updated = lifecycle.update_fact_sheet(submission, answers=request.data)
         return self._render(updated)
+
+    @extend_schema(
+        summary="Post custom metrics for a submission",
+        description="Adds complexity metrics the platform does not measure (FLOPs, "
+        "parameters, energy...) as a JSON object of name to finite number; names are 1 to "
+        "64 letters, digits, '_', '.' and '-'. They are kept with the submission (a name "
+        "posted again is replaced) and fill the leaderboard columns keyed "
+        "`podium:custom.<name>` of its phase's leaderboard, now and when it finishes; the "
+        "computed columns follow. Organizers of the competition and platform admins only; "
+        "audited. 400 names each bad name or value and changes nothing.",
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses=CustomMetricsSerializer,
+    )
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser])
+    def metrics(self, request: Request, pk: str | None = None) -> Response:
+        submission = self.get_object()
+        with refusals():
+            custom, scores = scoring.set_custom_metrics(
+                submission, by=caller(request), values=request.data
+            )
+        body = {"submission": submission.pk, "custom": custom, "scores": scores}
+        return Response(CustomMetricsSerializer(body).data)
 
 
 class RawBodyParser(BaseParser):
@@ -475,3 +504,4 @@ class WorkerViewSet(viewsets.GenericViewSet[Submission]):
 def register(router: BaseRouter) -> None:
     router.register("submissions", SubmissionViewSet, basename="submission")
     router.register("worker/submissions", WorkerViewSet, basename="worker-submission")
+    score_api.register(router)

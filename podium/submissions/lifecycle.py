@@ -19,7 +19,9 @@ from django.db.models import F, ForeignObjectRel, Q
 from django.utils import timezone
 
 from podium.accounts.models import User
-from podium.competitions.models import Competition, Phase, Solution
+from podium.audit import services as audit
+from podium.audit.models import Action
+from podium.competitions.models import Competition, Phase, Solution, Task
 from podium.datasets import services as datasets
 from podium.datasets.models import Data
 from podium.datasets.signing import signed_url
@@ -178,7 +180,28 @@ def cancel(submission: Submission, *, by: User) -> Submission:
                 transition(child, Status.CANCELLED, detail=detail)
         if top.status != Status.CANCELLED:
             transition(top, Status.CANCELLED, detail=detail)
+            audit.record(
+                actor=by,
+                action=Action.SUBMISSION_CANCEL,
+                target=top,
+                competition=top.phase.competition_id,
+            )
     return top
+
+
+def run_again(top: Submission, *, phase: Phase, tasks: list[Task], detail: str) -> Submission:
+    """The same file as a new submission of the same owner on `phase`, past every limit."""
+    return services.start_submission(
+        owner=top.owner,
+        participant=top.participant,
+        phase=phase,
+        tasks=tasks,
+        data=top.data,
+        organization=top.organization,
+        fact_sheet_answers=top.fact_sheet_answers,
+        is_baseline=top.is_baseline,
+        detail=detail,
+    )
 
 
 def re_run(submission: Submission, *, by: User) -> Submission:
@@ -188,17 +211,21 @@ def re_run(submission: Submission, *, by: User) -> Submission:
     top = _top(submission)
     if top.status not in ENDED:
         raise Conflict(f"submission {top.pk} is still {top.status}; re-run it once it has ended")
-    return services.start_submission(
-        owner=top.owner,
-        participant=top.participant,
-        phase=top.phase,
-        tasks=services.tasks_of(top.phase),
-        data=top.data,
-        organization=top.organization,
-        fact_sheet_answers=top.fact_sheet_answers,
-        is_baseline=top.is_baseline,
-        detail=f"re-run of submission {top.pk} by {by.username}",
-    )
+    with transaction.atomic():
+        again = run_again(
+            top,
+            phase=top.phase,
+            tasks=services.tasks_of(top.phase),
+            detail=f"re-run of submission {top.pk} by {by.username}",
+        )
+        audit.record(
+            actor=by,
+            action=Action.SUBMISSION_RERUN,
+            target=top,
+            competition=top.phase.competition_id,
+            details={"new_submission": again.pk},
+        )
+    return again
 
 
 def re_run_phase(phase: Phase, *, by: User) -> int:
@@ -209,12 +236,25 @@ def re_run_phase(phase: Phase, *, by: User) -> int:
     ).select_related("phase", "owner", "participant", "organization", "data")
     with transaction.atomic():
         submissions = list(ended.order_by("pk"))
+        tasks = services.tasks_of(phase) if submissions else []
         for submission in submissions:
-            re_run(submission, by=by)
+            run_again(
+                submission,
+                phase=phase,
+                tasks=tasks,
+                detail=f"re-run of submission {submission.pk} by {by.username}",
+            )
+        audit.record(
+            actor=by,
+            action=Action.PHASE_RERUN,
+            target=phase,
+            competition=phase.competition_id,
+            details={"submissions": len(submissions)},
+        )
     return len(submissions)
 
 
-def delete(submission: Submission) -> None:
+def delete(submission: Submission, *, by: User | None = None) -> None:
     """Deletes a submission that has ended, with its tasks, scores and history, and the
     files (its upload, outputs, logs) that nothing else uses: a re-run shares its upload,
     a baseline its solution's file. A running one must be cancelled first."""
@@ -247,6 +287,13 @@ def delete(submission: Submission) -> None:
             )
             if file_id is not None
         ]
+        audit.record(
+            actor=by,
+            action=Action.SUBMISSION_DELETE,
+            target=top,
+            competition=top.phase.competition_id,
+            details={"owner": top.owner.username, "status": top.status},
+        )
         top.delete()
         _discard(files)
 

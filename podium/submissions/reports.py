@@ -19,9 +19,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from podium.leaderboards.models import Column
+from podium.leaderboards import services as leaderboards
+from podium.leaderboards.keys import is_custom
 from podium.submissions import dispatch
 from podium.submissions.models import Submission, SubmissionScore
+from podium.submissions.scores import custom_value, keep_custom, with_computed
 from podium.submissions.services import transition
 from podium_worker.protocol import METRIC_KEYS, REQUEUE_FROM, TERMINAL, Status, order
 
@@ -104,7 +106,7 @@ def receive(submission: Submission, report: Report) -> Receipt:
             current.log_tail = report.log_tail[-LOG_TAIL_CHARS:]
         current.save(update_fields=["lease_expires_at", "worker_run", "log_tail", "updated_at"])
         if report.metrics:
-            current.metrics = report.metrics
+            current.metrics = keep_custom(report.metrics, current.metrics)
             current.save(update_fields=["metrics"])
         problem = ""
         if report.status == Status.FINISHED:
@@ -115,6 +117,9 @@ def receive(submission: Submission, report: Report) -> Receipt:
             _advance(current, report.status, report.detail)
         if current.parent_id is not None:
             _settle_parent(current.parent_id)
+        if report.status == Status.FINISHED and not problem:
+            # Placed by the leaderboard's submission rule once this commits.
+            leaderboards.schedule_placement(current)
     return Receipt.ACCEPTED
 
 
@@ -135,6 +140,12 @@ def _save_scores(submission: Submission, scores: dict[str, float], metrics: dict
             if isinstance(value, int | float) and math.isfinite(value):
                 values[column.key] = float(value)
             continue
+        if is_custom(column.key):
+            # The organizers' custom metric, posted before the job finished (or never).
+            custom = custom_value(submission, column.key)
+            if custom is not None:
+                values[column.key] = custom
+            continue
         value = scores.get(column.key)
         if value is None:
             return f"invalid scores: the scoring program wrote no score for '{column.key}'"
@@ -145,11 +156,7 @@ def _save_scores(submission: Submission, scores: dict[str, float], metrics: dict
         ):
             return f"invalid scores: '{column.key}' is not a finite number"
         values[column.key] = float(value)
-    by_index = {column.index: column for column in columns}
-    for column in columns:
-        computed = _compute(column, by_index, values)
-        if computed is not None:
-            values[column.key] = computed
+    values = with_computed(columns, values)
     SubmissionScore.objects.filter(submission=submission).delete()
     SubmissionScore.objects.bulk_create(
         SubmissionScore(submission=submission, column=column, value=values[column.key])
@@ -157,25 +164,6 @@ def _save_scores(submission: Submission, scores: dict[str, float], metrics: dict
         if column.key in values
     )
     return ""
-
-
-def _compute(column: Column, by_index: dict[int, Column], values: dict[str, float]) -> float | None:
-    """avg/sum/min/max over other columns. avg_rank needs every row and is ranking's job."""
-    if column.computation not in ("avg", "sum", "min", "max"):
-        return None
-    sources = [
-        values.get(by_index[index].key)
-        for index in column.computation_indexes or []
-        if index in by_index
-    ]
-    numbers = [value for value in sources if value is not None]
-    if not numbers:
-        return None
-    if column.computation == "avg":
-        return sum(numbers) / len(numbers)
-    if column.computation == "sum":
-        return float(sum(numbers))
-    return float(min(numbers) if column.computation == "min" else max(numbers))
 
 
 def _settle_parent(parent_id: int) -> None:

@@ -14,10 +14,13 @@ from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 
 from podium.competitions.models import Competition, Phase
+from podium.leaderboards.models import Column
 from podium.organizations.models import Organization
-from podium.submissions.models import Submission
+from podium.submissions.models import Submission, SubmissionScore
+from podium.submissions.scores import finite_number
 from podium_worker.protocol import Status
 
 MAX_LOG_TAIL = 100_000
@@ -227,3 +230,103 @@ class DetailedResultSerializer(serializers.Serializer[Any]):
 
 class RerunCountSerializer(serializers.Serializer[Any]):
     count = serializers.IntegerField(help_text="How many submissions were queued again.")
+
+
+@extend_schema_field(OpenApiTypes.DOUBLE)
+class FiniteNumberField(serializers.Field):  # type: ignore[type-arg]
+    """A JSON number that is finite: not a string, not a boolean, not NaN or infinity."""
+
+    default_error_messages = {"invalid": "expected a finite number"}
+
+    def to_internal_value(self, data: object) -> float:
+        number = finite_number(data)
+        if number is None:
+            self.fail("invalid")
+        return number
+
+    def to_representation(self, value: float) -> float:
+        return value
+
+
+class VisibleSubmissionField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
+    """A submission by id, among those the caller may see: any other id reads as one that
+    does not exist."""
+
+    def get_queryset(self) -> QuerySet[Submission]:
+        user = getattr(self.context.get("request"), "user", None)
+        return Submission.objects.visible_to(user).select_related("phase")
+
+
+class OrganizedColumnField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
+    """A leaderboard column by id, among the columns of the competitions the caller
+    organizes."""
+
+    def get_queryset(self) -> QuerySet[Column]:
+        user = getattr(self.context.get("request"), "user", None)
+        organized = Competition.objects.organized_by(user).values("pk")
+        return Column.objects.filter(leaderboard__competition__in=organized).select_related(
+            "leaderboard"
+        )
+
+
+class SubmissionScoreSerializer(serializers.ModelSerializer[SubmissionScore]):
+    # `submission` comes first: who may change its scores is checked before anything else.
+    submission = VisibleSubmissionField(help_text="The submission (or one task of it).")
+    column = OrganizedColumnField(
+        help_text="A column of one of the competition's leaderboards; not a computed one."
+    )
+    key = serializers.CharField(source="column.key", read_only=True, help_text="The column's key.")
+    leaderboard = serializers.IntegerField(
+        source="column.leaderboard_id", read_only=True, help_text="The column's leaderboard."
+    )
+    value = FiniteNumberField()
+
+    class Meta:
+        model = SubmissionScore
+        fields = ["submission", "id", "column", "key", "leaderboard", "value"]
+        # One score per column is the service's check, under the submission's lock.
+        validators: list[Any] = []
+
+    def validate_submission(self, submission: Submission) -> Submission:
+        user = getattr(self.context.get("request"), "user", None)
+        if not Submission.objects.organized_by(user).filter(pk=submission.pk).exists():
+            raise PermissionDenied("only the organizers of its competition may change its scores")
+        return submission
+
+
+class ScoreValueSerializer(serializers.Serializer[Any]):
+    value = FiniteNumberField(help_text="The new value; the computed columns follow.")
+
+
+class ScoreFilterSerializer(serializers.Serializer[Any]):
+    submission = serializers.IntegerField(
+        required=False, min_value=1, help_text="Only the scores of this submission."
+    )
+    phase = serializers.IntegerField(
+        required=False, min_value=1, help_text="Only the scores of this phase's submissions."
+    )
+
+
+class ScoresSerializer(serializers.Serializer[Any]):
+    submission = serializers.IntegerField()
+    scores = serializers.DictField(
+        child=serializers.FloatField(),
+        help_text="Every score of the submission on its phase's leaderboard, by column key, "
+        "computed columns included.",
+    )
+
+
+class CustomMetricsSerializer(serializers.Serializer[Any]):
+    submission = serializers.IntegerField()
+    custom = serializers.DictField(
+        child=serializers.FloatField(), help_text="All the submission's custom metrics, by name."
+    )
+    scores = serializers.DictField(
+        child=serializers.FloatField(),
+        help_text="Every score of the submission on its phase's leaderboard, by column key.",
+    )
+
+
+class MigrationSerializer(serializers.Serializer[Any]):
+    phase = serializers.IntegerField(help_text="The phase the submissions went to.")
+    count = serializers.IntegerField(help_text="How many submissions were queued there.")

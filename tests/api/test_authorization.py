@@ -17,6 +17,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from podium.accounts.models import User
+from podium.audit import services as audit
+from podium.audit.models import Action, AuditEntry
 from podium.competitions.models import Competition, Page, Phase, PhaseTask, Task
 from podium.datasets.models import Data
 from podium.leaderboards.models import Column, Leaderboard
@@ -51,6 +53,7 @@ MODELS = [
     Submission,
     StatusChange,
     SubmissionScore,
+    AuditEntry,
 ]
 START = "2030-01-01T00:00:00Z"
 
@@ -384,8 +387,133 @@ CASES = [
         ORGANIZERS_CHANGE_PUBLIC,
     ),
     Case("GET", "/api/phases/{phase}/rerun_submissions/", None, ORGANIZERS_CHANGE, writes=True),
+    # phase migration, custom metrics, submission scores, the audit log: `scored` is the
+    # participant's finished submission with `score`, `rival_scored` the rival's with
+    # `rival_score`; `extra_column` has no score yet
+    Case("POST", "/api/phases/{phase}/manually_migrate/", None, ORGANIZERS_CHANGE),
+    Case(
+        "POST",
+        "/api/phases/{draft_phase}/manually_migrate/",
+        None,
+        codes(401, 404, 404, 404, 400, 400, 400),
+    ),
+    Case(
+        "POST",
+        "/api/submissions/{scored}/metrics/",
+        lambda ids: {"flops": 1e9},
+        codes(401, 404, 404, 403, 200, 200, 200),
+    ),
+    Case(
+        "POST",
+        "/api/submissions/{rival_scored}/metrics/",
+        lambda ids: {"flops": 1e9},
+        codes(401, 404, 404, 404, 200, 200, 200),
+    ),
+    Case("GET", "/api/submission_scores/", None, EVERYONE),
+    Case("GET", "/api/submission_scores/{score}/", None, OWNER_AND_ORGANIZERS_SEE),
+    Case("GET", "/api/submission_scores/{rival_score}/", None, ORGANIZERS_ONLY_SEE),
+    Case(
+        "POST",
+        "/api/submission_scores/",
+        lambda ids: {"submission": ids["scored"], "column": ids["extra_column"], "value": 0.25},
+        codes(401, 400, 400, 403, 201, 201, 201),
+    ),
+    Case(
+        "PUT",
+        "/api/submission_scores/{score}/",
+        lambda ids: {"value": 0.75},
+        codes(401, 404, 404, 403, 200, 200, 200),
+    ),
+    Case(
+        "PATCH",
+        "/api/submission_scores/{rival_score}/",
+        lambda ids: {"value": 0.75},
+        codes(401, 404, 404, 404, 200, 200, 200),
+    ),
+    Case(
+        "DELETE", "/api/submission_scores/{score}/", None, codes(401, 404, 404, 403, 204, 204, 204)
+    ),
+    Case(
+        "POST",
+        "/api/upload_submission_scores/{scored}/",
+        lambda ids: {"score": 0.3},
+        codes(401, 404, 404, 403, 200, 200, 200),
+    ),
+    Case("GET", "/api/audit/", None, codes(401, 403, 403, 403, 403, 403, 200)),
+    Case("GET", "/api/audit/{audit_entry}/", None, codes(401, 403, 403, 403, 403, 403, 200)),
     Case("POST", "/api/phases/{phase}/rerun_submissions/", None, ORGANIZERS_CHANGE),
     Case("POST", "/api/phases/{draft_phase}/rerun_submissions/", None, ORGANIZERS_CHANGE_DRAFT),
+    # leaderboards: `board` is the competition's (rule Add, used by `phase`), `hidden_board` a
+    # hidden one of it, `draft_board` the draft's (used by `draft_phase`)
+    Case("GET", "/api/leaderboards/", None, EVERYONE),
+    Case("GET", "/api/leaderboards/{board}/", None, EVERYONE),
+    Case("GET", "/api/leaderboards/{hidden_board}/", None, ORGANIZERS_ONLY_SEE),
+    Case("GET", "/api/leaderboards/{draft_board}/", None, ORGANIZERS_ONLY_SEE),
+    Case(
+        "POST",
+        "/api/leaderboards/",
+        lambda ids: {
+            "competition": ids["competition"],
+            "key": "new",
+            "title": "New",
+            "columns": [{"index": 0, "key": "score", "title": "Score"}],
+        },
+        codes(401, 403, 403, 403, 201, 201, 201),
+    ),
+    Case(
+        "POST",
+        "/api/leaderboards/",
+        lambda ids: {
+            "competition": ids["draft"],
+            "key": "new",
+            "title": "New",
+            "columns": [{"index": 0, "key": "score", "title": "Score"}],
+        },
+        codes(401, 400, 400, 400, 201, 201, 201),
+    ),
+    Case(
+        "PUT",
+        "/api/leaderboards/{board}/",
+        lambda ids: {"competition": ids["competition"], "key": "main", "title": "X"},
+        ORGANIZERS_CHANGE,
+    ),
+    Case("PATCH", "/api/leaderboards/{board}/", lambda ids: {"title": "X"}, ORGANIZERS_CHANGE),
+    Case(
+        "PATCH",
+        "/api/leaderboards/{hidden_board}/",
+        lambda ids: {"title": "X"},
+        codes(401, 404, 404, 404, 200, 200, 200),
+    ),
+    Case("DELETE", "/api/leaderboards/{board}/", None, codes(401, 403, 403, 403, 204, 204, 204)),
+    Case("GET", "/api/phases/{phase}/leaderboard/", None, EVERYONE),
+    Case("GET", "/api/phases/{phase}/get_leaderboard/", None, EVERYONE),
+    Case("GET", "/api/phases/{draft_phase}/leaderboard/", None, ORGANIZERS_ONLY_SEE),
+    Case(
+        "POST",
+        "/api/submissions/{finished}/submission_leaderboard_connection/",
+        None,
+        OWNER_AND_ORGANIZERS_CHANGE,
+    ),
+    Case(
+        "POST",
+        "/api/submissions/{submission}/submission_leaderboard_connection/",
+        None,
+        codes(401, 404, 404, 409, 409, 409, 409),
+    ),
+    Case(
+        "POST",
+        "/api/submissions/{public_submission}/submission_leaderboard_connection/",
+        None,
+        ORGANIZERS_CHANGE_PUBLIC,
+    ),
+    Case(
+        "DELETE",
+        "/api/submissions/{finished}/submission_leaderboard_connection/",
+        None,
+        codes(401, 404, 404, 409, 200, 200, 200),
+    ),
+    Case("GET", "/api/competitions/{competition}/results/", None, EVERYONE),
+    Case("GET", "/api/competitions/{draft}/results/", None, ORGANIZERS_ONLY_SEE),
     # workers: no persona's session or token opens the job-secret endpoints
     Case("PUT", "/api/worker/submissions/{submission}/outputs/logs/", None, codes(*[404] * 7)),
     Case(
@@ -415,6 +543,42 @@ def submission_of(user: User, phase: Phase, *, finished: bool, public: bool = Fa
         submission.is_public = public
         submission.save()
     return submission.pk
+
+
+def scoring_world(competition, phase, participant, rival, organizer) -> dict[str, int]:
+    """Scores on the leaderboard of `phase`, a phase after it to migrate to, an audit entry."""
+    board = Leaderboard.objects.get(competition=competition, key="main")
+    score_column = board.columns.get(key="score")
+    extra = Column.objects.create(leaderboard=board, index=1, key="extra", title="Extra")
+    phase.leaderboard = board
+    phase.save()
+    make_phase(competition=competition, name="Final", index=1, tasks=list(phase.tasks.all()))
+    scored = submission_of(participant, phase, finished=True)
+    rival_scored = submission_of(rival, phase, finished=True)
+    score = SubmissionScore.objects.create(submission_id=scored, column=score_column, value=0.5)
+    rival_score = SubmissionScore.objects.create(
+        submission_id=rival_scored, column=score_column, value=0.6
+    )
+    entry = audit.record(actor=organizer, action=Action.COMPETITION_PUBLISH, target=competition)
+    return {
+        "extra_column": extra.pk,
+        "scored": scored,
+        "rival_scored": rival_scored,
+        "score": score.pk,
+        "rival_score": rival_score.pk,
+        "audit_entry": entry.pk,
+    }
+
+
+def leaderboard_world(competition, draft) -> dict[str, int]:
+    """The competition's main leaderboard, a hidden one, and the draft's on its phase."""
+    draft_board = make_leaderboard(competition=draft)
+    Phase.objects.filter(competition=draft).update(leaderboard=draft_board)
+    return {
+        "board": Leaderboard.objects.get(competition=competition, key="main").pk,
+        "hidden_board": make_leaderboard(competition=competition, key="secret", hidden=True).pk,
+        "draft_board": draft_board.pk,
+    }
 
 
 @pytest.fixture
@@ -447,6 +611,8 @@ def world(competition, draft, organizer, participant, pending) -> dict[str, int]
         "finished": submission_of(participant, phase, finished=True),
         "public_submission": submission_of(rival, phase, finished=True, public=True),
         "rival_submission": submission_of(rival, phase, finished=True),
+        **scoring_world(competition, phase, participant, rival, organizer),
+        **leaderboard_world(competition, draft),
     }
 
 

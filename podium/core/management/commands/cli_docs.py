@@ -21,6 +21,7 @@ COMMANDS = (
     "import_bundle",
     "export_bundle",
     "submit",
+    "leaderboard",
     "settings_docs",
     "cli_docs",
 )
