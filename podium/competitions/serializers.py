@@ -20,6 +20,7 @@ from rest_framework.exceptions import PermissionDenied
 from podium.accounts.models import User
 from podium.competitions.models import Competition, Page, Phase, PhaseTask, Task
 from podium.datasets.models import Data
+from podium.leaderboards import services as leaderboards
 from podium.leaderboards.models import Leaderboard
 from podium.queues.models import Queue
 
@@ -303,10 +304,14 @@ class PhaseSerializer(serializers.ModelSerializer[Phase]):
     @transaction.atomic
     def update(self, instance: Phase, validated_data: dict[str, Any]) -> Phase:
         tasks = validated_data.pop("phase_tasks", None)
+        board_before = instance.leaderboard_id
         phase = super().update(instance, validated_data)
         if tasks is not None:
             phase.phase_tasks.all().delete()
             self._set_tasks(phase, tasks)
+        if phase.leaderboard is not None and phase.leaderboard_id != board_before:
+            # The phase's entries move to the leaderboard it now has, by that one's rule.
+            leaderboards.reapply(phase.leaderboard, [phase])
         return phase
 
     def _set_tasks(self, phase: Phase, tasks: list[Task]) -> None:

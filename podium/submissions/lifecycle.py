@@ -25,9 +25,11 @@ from podium.competitions.models import Competition, Phase, Solution, Task
 from podium.datasets import services as datasets
 from podium.datasets.models import Data
 from podium.datasets.signing import signed_url
+from podium.leaderboards import services as leaderboards
+from podium.leaderboards.visibility import visible_scores
 from podium.participation.models import Participant
 from podium.submissions import rules, services
-from podium.submissions.models import Submission, SubmissionScore
+from podium.submissions.models import Submission
 from podium.submissions.services import transition
 from podium_worker.protocol import TERMINAL, Output, Status
 
@@ -294,8 +296,14 @@ def delete(submission: Submission, *, by: User | None = None) -> None:
             competition=top.phase.competition_id,
             details={"owner": top.owner.username, "status": top.status},
         )
+        boards = {row.leaderboard_id for row in tree if row.leaderboard_id is not None}
+        phase, owner_id = top.phase, top.owner_id
         top.delete()
         _discard(files)
+        for board in boards:
+            leaderboards.rows_changed(board)
+        # Under Force_Best or Force_Last the participant's next entry takes its place.
+        leaderboards.entries_changed(phase, owner_id)
 
 
 def _discard(file_ids: list[int]) -> None:
@@ -339,6 +347,8 @@ def update_fact_sheet(submission: Submission, *, answers: object) -> Submission:
     checked = rules.check_fact_sheet(top.phase.competition.fact_sheet, answers)
     top.fact_sheet_answers = checked or None
     top.save(update_fields=["fact_sheet_answers", "updated_at"])
+    if top.leaderboard_id is not None:  # answers shown on the leaderboard
+        leaderboards.rows_changed(top.leaderboard_id)
     return top
 
 
@@ -404,20 +414,10 @@ def detailed_result(submission: Submission, user: Any) -> Data:
     return submission.detailed_result
 
 
-def _scores(submission: Submission, organizer: bool) -> dict[str, float]:
-    """Scores by column key; columns (or leaderboards) hidden from participants are shown to
-    organizers only."""
-    scores = SubmissionScore.objects.filter(submission=submission)
-    if not organizer:
-        scores = scores.filter(column__hidden=False, column__leaderboard__hidden=False)
-    return dict(scores.order_by("column__index").values_list("column__key", "value"))
-
-
 def details(submission: Submission, user: Any) -> dict[str, Any]:
     """Everything one viewer may know about a submission's run, with signed download URLs
     for the files they may have (None for the others and for files that do not exist)."""
     may = _may_see_outputs(submission, user)
-    organizer = submission.phase.competition.is_organizer(user)
     files: dict[str, Data | None] = {
         "submission": submission.data,
         **{kind.value: getattr(submission, OUTPUT_FIELDS[kind]) for kind in Output},
@@ -433,14 +433,14 @@ def details(submission: Submission, user: Any) -> dict[str, Any]:
         ),
         "log_tail": submission.log_tail if may[Output.LOGS.value] else None,
         "metrics": submission.metrics,
-        "scores": _scores(submission, organizer),
+        "scores": visible_scores(user, submission),
         "children": [
             {
                 "id": child.pk,
                 "task": child.task_id,
                 "status": child.status,
                 "status_detail": child.status_detail,
-                "scores": _scores(child, organizer),
+                "scores": visible_scores(user, child),
             }
             for child in submission.children.order_by("pk")
         ],

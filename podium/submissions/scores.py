@@ -13,15 +13,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from podium.accounts.models import User
 from podium.audit import services as audit
 from podium.audit.models import Action
-from podium.competitions.models import Competition
 from podium.leaderboards import services as leaderboards
 from podium.leaderboards.keys import CUSTOM_NAME, CUSTOM_PREFIX
 from podium.leaderboards.models import Column, Leaderboard
+from podium.leaderboards.visibility import visible_score_rows
 from podium.submissions.models import Submission, SubmissionScore
 
 # A leaderboard column with a key `podium:custom.<name>` (podium.leaderboards.keys) shows
@@ -234,20 +234,10 @@ def scores_by_key(submission: Submission, leaderboard: Leaderboard) -> dict[str,
 
 
 def scores_visible_to(user: Any) -> QuerySet[SubmissionScore]:
-    """The one rule for which score rows the scores API shows: every score of the
-    competitions the caller organizes (all for platform admins), and the scores of the
-    caller's own submissions on columns and leaderboards that are not hidden. The
-    leaderboard visibility policy takes this function's place when it exists."""
-    scores = SubmissionScore.objects.all()
-    if getattr(user, "is_superuser", False):
-        return scores
-    if not getattr(user, "is_authenticated", False):
-        return scores.none()
-    organized = Competition.objects.organized_by(user).values("pk")
-    return scores.filter(
-        Q(submission__phase__competition__in=organized)
-        | Q(submission__owner=user, column__hidden=False, column__leaderboard__hidden=False)
-    )
+    """The score rows the scores API shows `user`: the leaderboards' one visibility policy
+    (every score of the competitions they organize; otherwise only of submissions they may
+    see, on leaderboards neither hidden nor before their release date, no hidden column)."""
+    return visible_score_rows(user)
 
 
 def _check_column(submission: Submission, column: Column) -> None:

@@ -167,7 +167,7 @@ def test_the_keys_are_saved_and_survive_an_export(tmp_path, organizer):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", ["iris-results", "code-submission", "multi-task", "efficiency"])
+@pytest.mark.parametrize("name", ["iris-results", "code-submission", "multi-task", "interactive"])
 def test_codabench_style_bundles_export_without_podiums_keys(name, tmp_path, organizer):
     import zipfile
 
@@ -181,3 +181,20 @@ def test_codabench_style_bundles_export_without_podiums_keys(name, tmp_path, org
         document = yaml.safe_load(archive_file.read("competition.yaml"))
     for board in document["leaderboards"]:
         assert not {"release_date", "anonymous", "frontier"} & set(board)
+
+
+@pytest.mark.django_db
+def test_the_efficiency_example_keeps_its_frontier_through_export(tmp_path, organizer):
+    import zipfile
+
+    import yaml
+
+    competition = import_bundle(source=EXAMPLES / "efficiency", owner=organizer).competition
+    exported = tmp_path / "export.zip"
+    export_bundle(competition, exported)
+
+    with zipfile.ZipFile(exported) as archive_file:
+        document = yaml.safe_load(archive_file.read("competition.yaml"))
+    ((board,),) = [document["leaderboards"]]
+    assert board["frontier"] == {"score": "score", "cost": "podium:prediction.wall_time"}
+    assert not {"release_date", "anonymous"} & set(board)

@@ -4,6 +4,8 @@ competitions, and the scores each example's README documents."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.system.conftest import EXAMPLES, Instance, zipped
@@ -95,3 +97,28 @@ def test_ingestion_during_scoring_plays_the_game_without_seeing_the_future(insta
     # Both programs ran, at the same time, each measured.
     assert result["metrics"]["prediction"]["exit_code"] == 0
     assert result["metrics"]["scoring"]["exit_code"] == 0
+
+
+def test_the_efficiency_leaderboard_ranks_by_score_then_measured_time_and_marks_its_frontier(
+    instance: Instance,
+):
+    phase = instance.phase("Fast Nearest Neighbours", "Benchmark")
+    slow = EXAMPLES / "efficiency" / "sample_submission_slow"
+    fast = EXAMPLES / "efficiency" / "sample_submission"
+    # The organizer's slow entry and the participant's fast one (Force_Best: one row each).
+    for user, folder in (("organizer", slow), ("participant", fast)):
+        done = instance.submit(zipped(folder), phase, "--wait", "--timeout", "180", user=user)
+        assert done["status"] == "finished", done["status_detail"]
+
+    output = instance.server("leaderboard", str(phase), "--json", "--as", "organizer")
+    rows = json.loads(output[output.index("[") :])
+
+    by_user = {row["participant"]: row for row in rows}
+    assert by_user["participant"]["scores"]["score"] == by_user["organizer"]["scores"]["score"]
+    fast_time = by_user["participant"]["scores"]["podium:prediction.wall_time"]
+    slow_time = by_user["organizer"]["scores"]["podium:prediction.wall_time"]
+    assert fast_time < slow_time
+    # Equal scores: the measured time (ascending) decides the rank.
+    assert (by_user["participant"]["rank"], by_user["organizer"]["rank"]) == (1, 2)
+    assert by_user["participant"]["on_frontier"] is True
+    assert by_user["organizer"]["on_frontier"] is False
