@@ -26,7 +26,7 @@ from podium.datasets import services as datasets
 from podium.datasets.models import Data
 from podium.datasets.signing import signed_url
 from podium.leaderboards import services as leaderboards
-from podium.leaderboards.visibility import visible_scores
+from podium.leaderboards.visibility import score_view, visible_scores
 from podium.participation.models import Participant
 from podium.submissions import rules, services
 from podium.submissions.models import Submission
@@ -379,18 +379,25 @@ def _may_see_outputs(submission: Submission, user: Any) -> dict[str, bool]:
     hides logs, predictions, scoring output and detailed results from participants, as in
     Codabench, `hide_prediction_output` and `hide_score_output` one each). Others who may
     see it (a public submission): only its detailed results, where the competition shows
-    them on its leaderboard."""
+    them on its leaderboard. The scoring output and the detailed results carry the scores:
+    where the leaderboards' visibility policy hides the scores (a hidden leaderboard, or one
+    before its release date), they are withheld too."""
     phase = submission.phase
     competition = phase.competition
     if competition.is_organizer(user):
         return dict.fromkeys(("submission", *(kind.value for kind in Output)), True)
     owner = getattr(user, "is_authenticated", False) and submission.owner_id == user.pk
+    board = phase.leaderboard
+    scores_shown = board is None or score_view(user, board, organizer=False).shown
     shown = not phase.hide_output
-    detailed = shown and competition.enable_detailed_results
+    detailed = shown and scores_shown and competition.enable_detailed_results
     return {
         "submission": owner,
         Output.PREDICTIONS.value: owner and shown and not phase.hide_prediction_output,
-        Output.SCORING_OUTPUT.value: owner and shown and not phase.hide_score_output,
+        Output.SCORING_OUTPUT.value: owner
+        and shown
+        and scores_shown
+        and not phase.hide_score_output,
         Output.DETAILED_RESULTS.value: detailed
         and (owner or competition.show_detailed_results_in_leaderboard),
         Output.LOGS.value: owner and shown,
@@ -402,8 +409,11 @@ def detailed_result(submission: Submission, user: Any) -> Data:
     otherwise, NoSuchOutput when the scoring program wrote none)."""
     if not _may_see_outputs(submission, user)[Output.DETAILED_RESULTS.value]:
         competition = submission.phase.competition
+        board = submission.phase.leaderboard
         if submission.phase.hide_output:
             reason = "this phase hides the output of submissions from participants"
+        elif board is not None and not score_view(user, board, organizer=False).shown:
+            reason = score_view(user, board, organizer=False).reason
         elif not competition.enable_detailed_results:
             reason = "this competition does not show detailed results"
         else:

@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from podium.datasets.models import Data
 from podium.leaderboards.models import Column
@@ -442,3 +443,28 @@ def test_a_phase_re_runs_its_ended_submissions_for_its_organizers(
     assert (response.status_code, response.json()) == (200, {"count": 2})
     assert len(published) == 2
     assert Submission.objects.count() == 5
+
+
+@pytest.mark.parametrize("how", ["release date to come", "hidden leaderboard"])
+def test_scores_the_leaderboard_withholds_are_withheld_from_details_and_downloads(
+    api, ran, participant, organizer, phase, how
+):
+    board = phase.leaderboard
+    if how == "hidden leaderboard":
+        board.hidden = True
+    else:
+        board.release_date = timezone.now() + timedelta(days=3)
+    board.save()
+    path = f"/api/submissions/{ran.pk}/get_details/"
+
+    body = api(participant).get(path).json()
+    assert body["scores"] == {}
+    assert shown(api(participant).get(path)) == ALL_FILES - {"scoring_output", "detailed_results"}
+    refused = api(participant).get(f"/api/submissions/{ran.pk}/get_detail_result/")
+    assert refused.status_code == 403
+    assert ("released on" if how == "release date to come" else "organizers only") in str(
+        refused.json()
+    )
+    organizers = api(organizer).get(path).json()
+    assert organizers["scores"] == {"accuracy": 0.9, "secret": 0.7}
+    assert shown(api(organizer).get(path)) == ALL_FILES
