@@ -21,6 +21,7 @@ from podium_worker.protocol import JOB_TASK, Job, MessageError
 from podium_worker.runner import run_job
 from podium_worker.sandbox import make_sandbox
 from podium_worker.sandbox.base import GIB, MIB, Limits, SandboxError
+from podium_worker.sandbox.cgroups import alive
 from podium_worker.transfer import HttpReporter, HttpTransfer
 
 
@@ -101,23 +102,13 @@ def make_workdir(given: str | None) -> Path:
     os.chmod(base, 0o711)  # noqa: S103 (searchable, not listable)
     for folder in base.glob("w-*"):
         pid = folder.name.removeprefix("w-")
-        if pid.isdigit() and (int(pid) == os.getpid() or not _alive(int(pid))):
+        if pid.isdigit() and (int(pid) == os.getpid() or not alive(int(pid))):
             remove_tree(folder)
     workdir = base / f"w-{os.getpid()}"
     workdir.mkdir(mode=0o711)
     os.chmod(workdir, 0o711)  # noqa: S103
     (base / "cache").mkdir(mode=0o700, exist_ok=True)
     return workdir
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def image_mapping(text: str) -> tuple[str, str]:

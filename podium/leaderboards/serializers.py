@@ -49,17 +49,7 @@ class ColumnSerializer(serializers.ModelSerializer[Column]):
 
     class Meta:
         model = Column
-        fields = [
-            "id",
-            "index",
-            "title",
-            "key",
-            "sorting",
-            "computation",
-            "computation_indexes",
-            "hidden",
-            "precision",
-        ]
+        fields = ["id", *services.COLUMN_FIELDS]
         extra_kwargs = {
             "key": {
                 "help_text": "What the scoring program writes; podium:<step>.<measure> for the "

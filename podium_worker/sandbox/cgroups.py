@@ -168,7 +168,7 @@ def remove_stale(hierarchies: dict[str, Hierarchy]) -> None:
         with contextlib.suppress(OSError):
             for entry in hierarchy.base.iterdir():
                 owner = _owner_pid(entry.name)
-                if owner is not None and not _alive(owner):
+                if owner is not None and not alive(owner):
                     with contextlib.suppress(OSError):
                         entry.rmdir()
 
@@ -180,7 +180,8 @@ def _owner_pid(name: str) -> int | None:
     return int(owner) if owner.isdigit() else None
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether a process with this pid exists (one of another user's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
