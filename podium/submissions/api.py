@@ -164,7 +164,7 @@ class SubmissionViewSet(viewsets.ModelViewSet[Submission]):
         changeable = Submission.objects.changeable_by(user).filter(pk=OuterRef("pk"))
         return (
             queryset.annotate(caller_may_change=Exists(changeable))
-            .select_related("owner", "phase__competition", "parent")
+            .select_related("owner", "phase__competition", "phase__leaderboard", "parent")
             .prefetch_related("children")
             .order_by("-created_at", "-pk")
         )

@@ -86,7 +86,10 @@ class VisiblePhaseField(serializers.PrimaryKeyRelatedField):  # type: ignore[typ
 
 
 class SubmissionSerializer(serializers.ModelSerializer[Submission]):
-    owner = serializers.CharField(source="owner.username", read_only=True)
+    owner = serializers.SerializerMethodField(
+        help_text="The owner's username; null for others' submissions where the phase's "
+        "leaderboard is anonymous (its owner and the organizers still see it)."
+    )
     children = serializers.PrimaryKeyRelatedField[Submission](
         many=True, read_only=True, help_text="One submission per task, for multi-task phases."
     )
@@ -116,15 +119,25 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(serializers.JSONField(allow_null=True))
-    def get_fact_sheet_answers(self, submission: Submission) -> Any:
+    def _caller_may_change(self, submission: Submission) -> bool:
         # The viewset's queryset annotates `caller_may_change` (one query for a whole list);
         # anything else asks the same rule directly.
         may = getattr(submission, "caller_may_change", None)
         if may is None:
             user = getattr(self.context.get("request"), "user", None)
             may = Submission.objects.changeable_by(user).filter(pk=submission.pk).exists()
-        return submission.fact_sheet_answers if may else None
+        return bool(may)
+
+    @extend_schema_field(serializers.JSONField(allow_null=True))
+    def get_fact_sheet_answers(self, submission: Submission) -> Any:
+        return submission.fact_sheet_answers if self._caller_may_change(submission) else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_owner(self, submission: Submission) -> str | None:
+        board = submission.phase.leaderboard
+        if board is not None and board.anonymous and not self._caller_may_change(submission):
+            return None
+        return submission.owner.username
 
 
 class SubmissionFilterSerializer(serializers.Serializer[Any]):

@@ -187,6 +187,24 @@ def test_others_see_a_public_submission_but_not_its_fact_sheet(
     ] == {"method": "SVM"}
 
 
+def test_an_anonymous_leaderboard_hides_the_owner_of_a_public_submission_from_others(
+    api, participant, outsider, organizer, phase
+):
+    submission = submit(participant, phase)
+    Submission.objects.filter(pk=submission.pk).update(is_public=True)
+    path = f"/api/submissions/{submission.pk}/"
+    assert api(outsider).get(path).json()["owner"] == "petra"
+    phase.leaderboard.anonymous = True
+    phase.leaderboard.save()
+
+    assert api(outsider).get(path).json()["owner"] is None
+    listed = api(outsider).get("/api/submissions/").json()
+    rows = listed["results"] if isinstance(listed, dict) else listed
+    assert [row["owner"] for row in rows if row["id"] == submission.pk] == [None]
+    assert api(participant).get(path).json()["owner"] == "petra"
+    assert api(organizer).get(path).json()["owner"] == "petra"
+
+
 # Details and outputs
 
 
