@@ -116,6 +116,7 @@ class Launcher:
             os._exit(1)  # the worker died before the line above
         self.prctl(PR_SET_CHILD_SUBREAPER, 1)
         status_read, status_write = os.pipe()
+        self.launcher_pid = os.getpid()
         self.bwrap_pid = os.fork()
         if self.bwrap_pid == 0:
             self.exec_bwrap(status_write)
@@ -202,7 +203,9 @@ class Launcher:
                 signal.signal(number, signal.SIG_DFL)
             # Cleared by the credential change above, so set again; and checked again.
             self.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-            if os.getppid() == 1:
+            # Gone already? Its orphan is adopted by init or by whatever subreaper is above
+            # (not always pid 1), so the test is "still the launcher's child".
+            if os.getppid() != self.launcher_pid:
                 os._exit(1)
             for fd in (status_write, config["args_fd"], *config["data_fds"]):
                 os.set_inheritable(fd, True)

@@ -163,14 +163,17 @@ class StepGroups:
 
 
 def remove_stale(hierarchies: dict[str, Hierarchy]) -> None:
-    """Removes the empty step groups of workers that are gone (killed before cleaning up)."""
+    """Removes the step groups of workers that are gone (killed before cleaning up), killing
+    first whatever still runs in them: a worker killed at the instant its sandbox started
+    can leave a step behind that nothing else would stop."""
     for hierarchy in hierarchies.values():
         with contextlib.suppress(OSError):
             for entry in hierarchy.base.iterdir():
                 owner = _owner_pid(entry.name)
                 if owner is not None and not alive(owner):
-                    with contextlib.suppress(OSError):
-                        entry.rmdir()
+                    stale = StepGroups({"stale": entry})
+                    stale.kill_all(patience=2.0)
+                    stale.remove()
 
 
 def _owner_pid(name: str) -> int | None:

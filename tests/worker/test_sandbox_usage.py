@@ -105,3 +105,30 @@ def test_a_hierarchy_that_cannot_be_written_is_left_out(tmp_path):
     own = write(tmp_path / "cgroup", "8:pids:/\n")
 
     assert find_hierarchies(("pids",), mountinfo, own) == {}
+
+
+def test_a_dead_workers_step_groups_are_emptied_and_removed_at_start():
+    import subprocess
+    import sys
+
+    from podium_worker.sandbox.cgroups import PREFIX, remove_stale
+
+    hierarchies = find_hierarchies(("pids",))
+    assert "pids" in hierarchies, "this machine's workers have a writable pids hierarchy"
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    group = hierarchies["pids"].base / f"{PREFIX}{gone}-leftover"
+    group.mkdir()
+    left = subprocess.Popen(["sleep", "300"])  # what a killed worker's sandbox left running
+    try:
+        (group / "cgroup.procs").write_text(str(left.pid))
+
+        remove_stale(hierarchies)
+
+        assert left.wait(timeout=5) == -9
+        assert not group.exists()
+    finally:
+        left.kill()
+        left.wait()
+        if group.exists():
+            group.rmdir()
