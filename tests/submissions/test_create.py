@@ -12,7 +12,6 @@ from django.utils import timezone
 from podium.datasets.models import Data
 from podium.organizations.models import Membership, Organization
 from podium.participation.models import Participant
-from podium.submissions import dispatch
 from podium.submissions.models import StatusChange, Submission
 from podium.submissions.services import SubmissionRefused, create_submission
 from tests.factories import make_participant, make_phase, make_task, make_user
@@ -26,16 +25,6 @@ def results_zip(content: bytes = b"1,a\n") -> io.BytesIO:
         archive.writestr("predictions.csv", content)
     buffer.seek(0)
     return buffer
-
-
-@pytest.fixture
-def published(monkeypatch):
-    """The jobs handed to the broker, in order (the broker itself is tested elsewhere)."""
-    sent: list[tuple[int, int]] = []
-    monkeypatch.setattr(
-        dispatch, "publish", lambda submission, task: sent.append((submission.pk, task.pk))
-    )
-    return sent
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from kombu import Connection, Queue
 from podium.celery import make_app
 from podium.datasets.models import Data
 from podium.leaderboards.models import Column
-from podium.submissions import dispatch, lifecycle, rules
+from podium.submissions import lifecycle, rules
 from podium.submissions.models import StatusChange, Submission, SubmissionScore
 from podium.submissions.services import create_submission, transition
 from podium_worker.protocol import SECRET_HEADER, Job, Status
@@ -29,16 +29,6 @@ def results_zip(content: str = "1\n") -> io.BytesIO:
         archive.writestr("predictions.csv", content)
     buffer.seek(0)
     return buffer
-
-
-@pytest.fixture
-def published(monkeypatch):
-    """The jobs handed to the broker, in order (the broker itself is tested below)."""
-    sent: list[tuple[int, int]] = []
-    monkeypatch.setattr(
-        dispatch, "publish", lambda submission, task: sent.append((submission.pk, task.pk))
-    )
-    return sent
 
 
 @pytest.fixture
