@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "podium.participation",
     "podium.submissions",
     "podium.audit",
+    "podium.messaging",
 ]
 
 MIDDLEWARE = [

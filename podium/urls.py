@@ -3,14 +3,17 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from podium.core.routers import router
+from podium.messaging.api import PreferencesView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/notification_preferences/", PreferencesView.as_view(), name="mail-preferences"),
     path("api/", include(router.urls)),
     path("competitions/", include("podium.competitions.urls")),
     path("files/", include("podium.datasets.urls")),
+    path("mail/", include("podium.messaging.urls")),
     path("", include("podium.core.urls")),
 ]

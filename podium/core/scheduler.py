@@ -44,16 +44,26 @@ def _migrate_phases() -> object:
     return done
 
 
+def _send_mail() -> object:
+    from podium.messaging.services import deliver_queued
+
+    return deliver_queued()
+
+
 # How often phases that have started are checked for auto-migration: a minute late at most.
 PHASE_MIGRATION_EVERY = 60.0
+# How often the outbox is emptied: mail leaves a few seconds after the change it reports.
+MAIL_EVERY = 2.0
 
 
 def periodic_jobs() -> list[Periodic]:
     """What runs, and how often: lost jobs are looked for several times per lease, so none
-    stays running much past its lease; phases due for migration, every minute."""
+    stays running much past its lease; phases due for migration, every minute; queued mail,
+    every two seconds."""
     return [
         Periodic("expire leases", max(1.0, settings.JOB_LEASE_SECONDS / 4), _expire_leases),
         Periodic("migrate phases", PHASE_MIGRATION_EVERY, _migrate_phases),
+        Periodic("send mail", MAIL_EVERY, _send_mail),
     ]
 
 

@@ -60,6 +60,9 @@ OPERATIONS = {
     ("post", "/api/worker/submissions/{id}/heartbeat/"),
     ("post", "/api/worker/submissions/{id}/report/"),
     ("put", "/api/worker/submissions/{id}/outputs/{kind}/"),
+    # the caller's mail preferences
+    ("get", "/api/notification_preferences/"),
+    ("patch", "/api/notification_preferences/"),
 }
 
 
