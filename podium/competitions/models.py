@@ -76,6 +76,11 @@ class Competition(Timestamped):
         max_length=20, choices=Type.choices, default=Type.COMPETITION
     )
     forum_enabled = models.BooleanField(default=True)
+    max_team_size = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Most members of an organization that submits as a team; empty for no limit.",
+    )
     fact_sheet = models.JSONField(
         null=True,
         blank=True,
