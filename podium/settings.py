@@ -242,6 +242,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "podium.core.api.exception_handler",
+    "DEFAULT_METADATA_CLASS": "podium.core.api.Metadata",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Podium API",

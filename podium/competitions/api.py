@@ -42,7 +42,7 @@ from podium.competitions.serializers import (
     PhaseSerializer,
     TaskSerializer,
 )
-from podium.core.api import caller, in_use
+from podium.core.api import caller, in_use, query_id
 from podium.leaderboards.models import Leaderboard
 from podium.participation import services as participation
 from podium.participation.models import Participant
@@ -84,18 +84,6 @@ def status_filter(request: Request) -> str | None:
     except ValueError:
         choices = ", ".join(choice.value for choice in Phase.Status)
         raise serializers.ValidationError({"status": [f"expected one of: {choices}"]}) from None
-
-
-def competition_filter(request: Request) -> int | None:
-    field = serializers.IntegerField(min_value=1)
-    raw = request.query_params.get("competition")
-    if raw is None:
-        return None
-    try:
-        value: int = field.run_validation(raw)
-    except serializers.ValidationError as exc:
-        raise serializers.ValidationError({"competition": exc.detail}) from None
-    return value
 
 
 @extend_schema_view(
@@ -268,7 +256,14 @@ class CompetitionViewSet(viewsets.ModelViewSet[Competition]):
     )
     def upload_bundle(self, request: Request) -> Response:
         upload = BundleUploadSerializer(data=request.data)
-        upload.is_valid(raise_exception=True)
+        if not upload.is_valid():
+            # The same shape as the importer's problems, so a client reads one kind of 400.
+            errors = [
+                f"{field}: {message}"
+                for field, messages in upload.errors.items()
+                for message in messages
+            ]
+            return Response({"errors": errors, "warnings": []}, status.HTTP_400_BAD_REQUEST)
         owner = caller(request)
         file = upload.validated_data["file"]
         # The importer reads a path; the upload is copied in chunks so that memory stays
@@ -323,7 +318,7 @@ class PhaseViewSet(viewsets.ModelViewSet[Phase]):
     def get_queryset(self) -> QuerySet[Phase]:
         visible = Competition.objects.visible_to(self.request.user)
         queryset = Phase.objects.filter(competition__in=visible)
-        competition = competition_filter(self.request)
+        competition = query_id(self.request, "competition")
         if competition is not None:
             queryset = queryset.filter(competition_id=competition)
         if self.action == "list":

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import ProtectedError
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, NotAuthenticated
+from rest_framework.metadata import BaseMetadata
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -37,3 +38,35 @@ def caller(request: Request) -> User:
     if not isinstance(request.user, User):
         raise NotAuthenticated()
     return request.user
+
+
+# The largest id a database column holds (a signed 64-bit integer, on SQLite and PostgreSQL).
+MAX_ID = 2**63 - 1
+
+
+def query_id(request: Request, name: str) -> int | None:
+    """The id a query parameter names, or None when absent; 400 naming it when it is not an
+    id (not a number, below 1, or beyond what a database column holds)."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        value: int = serializers.IntegerField(min_value=1, max_value=MAX_ID).run_validation(raw)
+    except serializers.ValidationError as exc:
+        raise serializers.ValidationError({name: exc.detail}) from None
+    return value
+
+
+class Metadata(BaseMetadata):
+    """What OPTIONS answers: the endpoint's name, description and formats. The fields and
+    their rules are in the OpenAPI schema, which this points to, rather than in a second,
+    partial description built from serializers."""
+
+    def determine_metadata(self, request: Request, view: Any) -> dict[str, Any]:
+        return {
+            "name": view.get_view_name(),
+            "description": view.get_view_description(),
+            "renders": [renderer.media_type for renderer in view.renderer_classes],
+            "parses": [parser.media_type for parser in view.parser_classes],
+            "schema": "/api/schema/",
+        }

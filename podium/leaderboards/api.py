@@ -23,7 +23,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import permissions, serializers, status, viewsets
+from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from rest_framework.pagination import LimitOffsetPagination
@@ -33,6 +33,7 @@ from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
 from podium.competitions.models import Competition, Phase, PhaseTask
+from podium.core.api import query_id
 from podium.leaderboards import services
 from podium.leaderboards.models import Column, Leaderboard
 from podium.leaderboards.serializers import (
@@ -59,17 +60,6 @@ def refusals() -> Iterator[None]:
         raise PermissionDenied(str(exc)) from None
     except services.EntryRefused as exc:
         raise Conflict(str(exc)) from None
-
-
-def _competition_filter(request: Request) -> int | None:
-    raw = request.query_params.get("competition")
-    if raw is None:
-        return None
-    try:
-        value: int = serializers.IntegerField(min_value=1).run_validation(raw)
-    except serializers.ValidationError as exc:
-        raise serializers.ValidationError({"competition": exc.detail}) from None
-    return value
 
 
 @extend_schema_view(
@@ -122,7 +112,7 @@ class LeaderboardViewSet(viewsets.ModelViewSet[Leaderboard]):
 
     def get_queryset(self) -> QuerySet[Leaderboard]:
         queryset = listed_leaderboards(self.request.user)
-        competition = _competition_filter(self.request) if self.action == "list" else None
+        competition = query_id(self.request, "competition") if self.action == "list" else None
         if competition is not None:
             queryset = queryset.filter(competition_id=competition)
         return (
@@ -422,13 +412,7 @@ class CompetitionResultsViewSet(viewsets.GenericViewSet[Competition]):
     @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, CSVRenderer])
     def results(self, request: Request, pk: str | None = None) -> Response:
         competition = self.get_object()
-        raw = request.query_params.get("phase")
-        phase_id = None
-        if raw is not None:
-            try:
-                phase_id = serializers.IntegerField(min_value=1).run_validation(raw)
-            except serializers.ValidationError as exc:
-                raise serializers.ValidationError({"phase": exc.detail}) from None
+        phase_id = query_id(request, "phase")
         shown = services.competition_results(competition, request.user)
         body = {
             "competition": competition.pk,

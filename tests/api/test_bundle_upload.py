@@ -88,7 +88,10 @@ def test_a_file_that_is_not_a_zip_is_refused(api, organizer, scratch):
 def test_an_upload_without_a_file_is_refused(api, organizer):
     response = api(organizer).post("/api/competitions/upload_bundle/", {}, format="multipart")
 
-    assert (response.status_code, response.json()) == (400, {"file": ["No file was submitted."]})
+    assert (response.status_code, response.json()) == (
+        400,
+        {"errors": ["file: No file was submitted."], "warnings": []},
+    )
 
 
 @pytest.mark.parametrize(
