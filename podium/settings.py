@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "podium.submissions",
     "podium.audit",
     "podium.messaging",
+    "podium.uploads",
 ]
 
 MIDDLEWARE = [

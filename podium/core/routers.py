@@ -16,6 +16,7 @@ API_MODULES: tuple[str, ...] = (
     "podium.datasets.api",
     "podium.participation.api",
     "podium.submissions.api",
+    "podium.uploads.api",
 )
 
 router = DefaultRouter()

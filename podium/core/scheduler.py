@@ -50,20 +50,29 @@ def _send_mail() -> object:
     return deliver_queued()
 
 
+def _expire_uploads() -> object:
+    from podium.uploads.services import expire_uploads
+
+    return expire_uploads()
+
+
 # How often phases that have started are checked for auto-migration: a minute late at most.
 PHASE_MIGRATION_EVERY = 60.0
 # How often the outbox is emptied: mail leaves a few seconds after the change it reports.
 MAIL_EVERY = 2.0
+# How often uploads past their day are looked for.
+UPLOAD_EXPIRY_EVERY = 600.0
 
 
 def periodic_jobs() -> list[Periodic]:
     """What runs, and how often: lost jobs are looked for several times per lease, so none
     stays running much past its lease; phases due for migration, every minute; queued mail,
-    every two seconds."""
+    every two seconds; abandoned uploads, every ten minutes."""
     return [
         Periodic("expire leases", max(1.0, settings.JOB_LEASE_SECONDS / 4), _expire_leases),
         Periodic("migrate phases", PHASE_MIGRATION_EVERY, _migrate_phases),
         Periodic("send mail", MAIL_EVERY, _send_mail),
+        Periodic("expire uploads", UPLOAD_EXPIRY_EVERY, _expire_uploads),
     ]
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, BinaryIO, cast
 
+from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -44,6 +45,7 @@ from podium.submissions.serializers import (
     WorkerReplySerializer,
     WorkerReportSerializer,
 )
+from podium.uploads import services as uploads
 from podium_worker.protocol import ATTEMPT_HEADER, SECRET_HEADER, TERMINAL, Output, Status
 
 SECRET_PARAMETER = OpenApiParameter(
@@ -97,6 +99,8 @@ def refusals() -> Iterator[None]:
         raise PermissionDenied(str(exc)) from None
     except services.SubmissionRefused as exc:
         raise serializers.ValidationError({"detail": str(exc)}) from None
+    except uploads.UploadError as exc:
+        raise Conflict(str(exc)) from None
     except rules.AnswersInvalid as exc:
         raise serializers.ValidationError({"fact_sheet_answers": exc.problems}) from None
     except scoring.ScoreRefused as exc:
@@ -206,15 +210,24 @@ class SubmissionViewSet(viewsets.ModelViewSet[Submission]):
         upload = SubmissionCreateSerializer(data=request.data, context={"request": request})
         upload.is_valid(raise_exception=True)
         fields = upload.validated_data
+        common = {
+            "user": caller(request),
+            "phase": fields["phase"],
+            "name": upload.upload_name(),
+            "organization": fields.get("organization"),
+            "fact_sheet_answers": fields.get("fact_sheet_answers"),
+        }
         with refusals():
-            submission = services.create_submission(
-                user=caller(request),
-                phase=fields["phase"],
-                stream=cast(BinaryIO, fields["file"]),
-                name=upload.upload_name(),
-                organization=fields.get("organization"),
-                fact_sheet_answers=fields.get("fact_sheet_answers"),
-            )
+            if "upload" in fields:
+                # The upload is taken in the submission's transaction: a refused
+                # submission leaves it complete, for the next try.
+                with transaction.atomic():
+                    data = uploads.take(fields["upload"])
+                    submission = services.create_submission(data=data, **common)
+            else:
+                submission = services.create_submission(
+                    stream=cast(BinaryIO, fields["file"]), **common
+                )
         body = self.get_serializer(self.get_queryset().get(pk=submission.pk)).data
         return Response(body, status=status.HTTP_201_CREATED)
 

@@ -21,6 +21,7 @@ from podium.leaderboards.models import Column
 from podium.organizations.models import Organization
 from podium.submissions.models import Submission, SubmissionScore
 from podium.submissions.scores import finite_number
+from podium.uploads.models import Upload
 from podium_worker.protocol import Status
 
 MAX_LOG_TAIL = 100_000
@@ -155,7 +156,17 @@ class SubmissionFilterSerializer(serializers.Serializer[Any]):
 
 
 class SubmissionCreateSerializer(serializers.Serializer[Any]):
-    file = serializers.FileField(help_text="The submission: a zip of results or of code.")
+    file = serializers.FileField(
+        required=False,
+        help_text="The submission: a zip of results or of code. Or, for large files, "
+        "`upload` instead.",
+    )
+    upload = serializers.PrimaryKeyRelatedField(
+        queryset=Upload.objects.all(),
+        required=False,
+        help_text="A completed upload of the caller's (POST /api/uploads/), instead of "
+        "`file`: the way to send large submissions.",
+    )
     phase = VisiblePhaseField(help_text="The phase to submit to.")
     organization = serializers.PrimaryKeyRelatedField(
         queryset=Organization.objects.all(),
@@ -171,9 +182,24 @@ class SubmissionCreateSerializer(serializers.Serializer[Any]):
         "answer.",
     )
 
+    def validate_upload(self, upload: Upload) -> Upload:
+        request = self.context.get("request")
+        if request is None or upload.owner_id != request.user.pk:
+            # Another user's upload is as unknown as one that does not exist.
+            raise serializers.ValidationError(f'Invalid pk "{upload.pk}" - object does not exist.')
+        return upload
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("file" in attrs) == ("upload" in attrs):
+            raise serializers.ValidationError({"file": ["send either a file or an upload"]})
+        return attrs
+
     def upload_name(self) -> str:
         """The last part of the client's file name, or "submission.zip"."""
-        name = getattr(self.validated_data["file"], "name", "") or ""
+        if "upload" in self.validated_data:
+            name = self.validated_data["upload"].name
+        else:
+            name = getattr(self.validated_data["file"], "name", "") or ""
         base = PurePosixPath(name.replace("\\", "/")).name.strip()
         return base or "submission.zip"
 

@@ -8,9 +8,10 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -115,7 +116,8 @@ def create_submission(
     *,
     user: User,
     phase: Phase,
-    stream: BinaryIO,
+    stream: BinaryIO | None = None,
+    data: Data | None = None,
     name: str = "submission.zip",
     organization: Organization | None = None,
     fact_sheet_answers: object = None,
@@ -128,7 +130,11 @@ def create_submission(
     platform admins may submit to any phase of their competition at any time, to test it.
     Limits count every submission made (failed ones too) and hold under concurrency: the
     participant's row is locked while counting and creating.
+
+    The file is `stream`, or `data` when it is already stored (a completed upload).
     """
+    if (stream is None) == (data is None):
+        raise ValueError("create_submission takes a stream or stored data, not both")
     competition = phase.competition
     organizer = competition.is_organizer(user)
     try:
@@ -138,7 +144,12 @@ def create_submission(
     if organization is not None and not organization.memberships.filter(user=user).exists():
         raise SubmissionForbidden(f"you are not a member of {organization.name}")
     tasks = tasks_of(phase)
-    _check_archive(stream)
+    if stream is not None:
+        _check_archive(stream)
+    else:
+        assert data is not None
+        with default_storage.open(str(data.file.name), "rb") as stored:
+            _check_archive(cast(BinaryIO, stored))
     with transaction.atomic():
         participant = (
             Participant.objects.select_for_update()
@@ -153,10 +164,14 @@ def create_submission(
             if not phase.is_open():
                 raise SubmissionRefused(f"phase {phase.name!r} is not open for submissions")
             _check_limits(phase, user)
-        try:
-            data = datasets.store(owner=user, kind=Data.Kind.SUBMISSION, name=name, stream=stream)
-        except datasets.QuotaExceeded as exc:
-            raise SubmissionRefused(str(exc)) from None
+        if stream is not None:
+            try:
+                data = datasets.store(
+                    owner=user, kind=Data.Kind.SUBMISSION, name=name, stream=stream
+                )
+            except datasets.QuotaExceeded as exc:
+                raise SubmissionRefused(str(exc)) from None
+        assert data is not None
         return start_submission(
             owner=user,
             participant=participant,

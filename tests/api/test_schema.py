@@ -60,6 +60,11 @@ OPERATIONS = {
     ("post", "/api/worker/submissions/{id}/heartbeat/"),
     ("post", "/api/worker/submissions/{id}/report/"),
     ("put", "/api/worker/submissions/{id}/outputs/{kind}/"),
+    # large uploads
+    *((method, "/api/uploads/") for method in ("get", "post")),
+    *((method, "/api/uploads/{id}/") for method in ("get", "delete")),
+    ("put", "/api/uploads/{id}/content/"),
+    ("post", "/api/uploads/{id}/complete/"),
     # the caller's mail preferences
     ("get", "/api/notification_preferences/"),
     ("patch", "/api/notification_preferences/"),
