@@ -9,9 +9,9 @@ export PODIUM_HOME ?= $(CURDIR)/var
 # The scaled setup's database, for the second run of the suite (see `make pytest`).
 PODIUM_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: install sandbox run test lint types imports migrations-check pytest lock runtime-lock clean
+.PHONY: install sandbox browser run test lint types imports migrations-check pytest lock runtime-lock clean
 
-install: $(VENV)/.installed $(RUNTIME)/.installed
+install: $(VENV)/.installed $(RUNTIME)/.installed node_modules/.installed
 
 $(VENV)/.installed: requirements.lock pyproject.toml scripts/find-python
 	@python=$$(scripts/find-python) || exit 1; \
@@ -27,6 +27,15 @@ $(RUNTIME)/.installed: runtime/requirements.txt scripts/make-runtime $(VENV)/.in
 	scripts/make-runtime $(VENV)/bin/uv $(RUNTIME)
 	@touch $@
 
+# The pages' front-end packages (htmx, Pico CSS, Chart.js), pinned by package-lock.json and
+# served by Django from node_modules (podium/web/assets.py); never copied into the repository.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "The pages' front-end packages need npm: install Node.js (apt-get install npm)." >&2; \
+	  exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
 # The worker's sandbox (bubblewrap) is a system package; the worker tests run it for real.
 sandbox:
 	@command -v bwrap >/dev/null 2>&1 || { \
@@ -34,6 +43,16 @@ sandbox:
 	    apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null; \
 	  else \
 	    echo "The worker needs bubblewrap: install the 'bubblewrap' package (apt-get install bubblewrap)." >&2; \
+	    exit 1; \
+	  fi; }
+
+# The browser tests (tests/browser) drive Debian's Chromium, never a downloaded browser.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Chromium: install the 'chromium' package (apt-get install chromium)." >&2; \
 	    exit 1; \
 	  fi; }
 
@@ -57,7 +76,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 types: install
-	$(VENV)/bin/mypy podium podium_worker podium_client
+	$(VENV)/bin/mypy podium podium_worker podium_client podium_bundle
 
 imports: install
 	$(VENV)/bin/lint-imports
@@ -66,11 +85,11 @@ migrations-check: install
 	PODIUM_HOME=$$(mktemp -d) $(VENV)/bin/podium-server makemigrations --check --dry-run
 
 # The whole suite twice: on the embedded default (SQLite), then on PostgreSQL.
-pytest: install sandbox
+pytest: install sandbox browser
 	$(VENV)/bin/pytest -n auto -p no:cacheprovider
 	PODIUM_DATABASE_URL=$(PODIUM_TEST_POSTGRES_URL) $(VENV)/bin/pytest -n auto -p no:cacheprovider
 
 test: lint types imports migrations-check pytest
 
 clean:
-	rm -rf $(VENV) runtimes .mypy_cache .ruff_cache
+	rm -rf $(VENV) runtimes node_modules .mypy_cache .ruff_cache

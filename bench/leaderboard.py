@@ -8,27 +8,35 @@ It builds everything in a temporary PODIUM_HOME: on SQLite by default, or, with
 `--postgres postgres://postgres@127.0.0.1:5432/postgres`, in a database of its own that it
 creates on that server and drops at the end. Rows are written with bulk_create: users,
 registrations, submissions (finished, each with run measurements and the machine they ran
-on, one in twenty on another machine) and five scores each. The leaderboard is Force_Best,
-so each participant's best submission is their entry: 10,000 rows to rank.
+on, one in twenty on another machine) and five scores each. The leaderboard is Force_Best
+with an efficiency frontier, so each participant's best submission is their entry: 10,000
+rows to rank. Bulk writes go behind placement's back, so its rows
+(podium.leaderboards.standings) are then worked out once from every run, and timed.
 
 Then, in the same run, each `--repeat` times after warming up:
 
-- API: GET /api/phases/{id}/leaderboard/ (one page of 50 rows, as an anonymous visitor)
-  through Django's test client, the whole request: as served, the ranking cached (see
-  podium.leaderboards.services), and with the cache emptied before each request, so that
-  every request reads and ranks all 10,000 entries;
-- ranking: podium.leaderboards.ranking.rank on the rows already read (pure Python);
-- query: podium.leaderboards.queries.score_rows, the one query that feeds it;
+- API: GET /api/phases/{id}/leaderboard/ through Django's test client, the whole request,
+  nothing cached: page 1 (50 rows) as an anonymous visitor and as the organizer, and the
+  last page;
+- placement: podium.leaderboards.services.place_finished for an entry whose scores changed
+  (what a worker's final report costs the leaderboard: on this one, with a frontier, it
+  looks at every row);
+- for comparison, what a read cost before the rows were kept: queries.score_rows (every
+  run of every entry) and ranking.rank over them;
 - baseline: one plain SQL query over indexed columns returning the same rows (one line per
   entry and column: submission, owner, column, value), fetched in full by the driver.
 
-It prints p50 and p95 of each, and each one's ratio to the baseline. The target for the
-API is a p95 of at most 50 ms. Not part of the test suite.
+It prints p50 and p95 of each, each one's ratio to the baseline, and the CPU time this
+process spent (the rest is the database server's, or waiting for a CPU on a busy
+machine: the load average is printed with them). The target for the
+API is a p95 of at most 50 ms. There is no leaderboard web page yet; when there is, it
+belongs here too. Not part of the test suite.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import statistics
@@ -61,15 +69,17 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def measure(label: str, repeat: int, work: Callable[[], object]) -> tuple[str, float, float]:
+def measure(label: str, repeat: int, work: Callable[[], object]) -> tuple[str, float, float, float]:
+    """(label, p50, p95, p50 of this process's CPU time), in ms."""
     for _ in range(3):
         work()
-    samples = []
+    samples, cpu = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, used = time.perf_counter(), time.process_time()
         work()
         samples.append((time.perf_counter() - started) * 1000)
-    return label, statistics.median(samples), percentile(samples, 0.95)
+        cpu.append((time.process_time() - used) * 1000)
+    return label, statistics.median(samples), percentile(samples, 0.95), statistics.median(cpu)
 
 
 def database_url(admin_url: str, name: str) -> str:
@@ -222,8 +232,16 @@ def run(args: argparse.Namespace) -> None:
     world = build(args.participants, args.submissions)
     print(f"  built in {time.perf_counter() - started:.0f} s")
     phase, board, columns = world["phase"], world["board"], world["columns"]
+    started = time.perf_counter()
+    services.rows_changed(board.pk)
+    print(f"  its rows worked out from every run in {time.perf_counter() - started:.1f} s")
+    with connection.cursor() as cursor:
+        # As autovacuum would by now (test servers often run without it).
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+    gc.collect()  # what building left behind is not the requests' to collect
 
-    client = Client()
+    anonymous, organizer = Client(), Client()
+    organizer.force_login(phase.competition.created_by)
     path = f"/api/phases/{phase.pk}/leaderboard/"
     statements: list[str] = []
 
@@ -231,19 +249,14 @@ def run(args: argparse.Namespace) -> None:
         statements.append(sql)
         return execute(sql, params, many, context)
 
-    services.forget_rankings()
     with connection.execute_wrapper(count):
-        response = client.get(path)
-        uncached = len(statements)
-        client.get(path)
+        response = anonymous.get(path)
     assert response.status_code == 200, response.content[:500]
     body = response.json()
     entries = body["count"]
+    last_page = f"{path}?offset={entries - 50}"
+    last = anonymous.get(last_page).json()["results"]
 
-    board_def = queries.board_def(phase, board, columns)
-    rows = queries.score_rows(
-        phase_id=phase.pk, columns=columns, fact_sheet=False, leaderboard_id=board.pk
-    )
     assert Submission._meta.db_table == "submissions_submission"
     assert SubmissionScore._meta.db_table == "submissions_submissionscore"
     baseline_sql = (
@@ -257,37 +270,61 @@ def run(args: argparse.Namespace) -> None:
             cursor.execute(baseline_sql, [board.pk, phase.pk, "finished"])
             return len(cursor.fetchall())
 
+    # An entry in the middle of page 1, its accuracy changed a little at each placement.
+    moved = body["results"][25]["submission"]
+    accuracy = SubmissionScore.objects.get(submission_id=moved, column=columns[0])
+
+    def place() -> None:
+        accuracy.value += 1e-9
+        accuracy.save(update_fields=["value"])
+        services.place_finished(moved)
+
     assert baseline() == entries * len(columns)
     results = [
         measure("baseline: one indexed query", args.repeat, baseline),
+        measure("API: page 1, anonymous", args.repeat, lambda: anonymous.get(path)),
+        measure("API: page 1, organizer", args.repeat, lambda: organizer.get(path)),
+        measure("API: last page, anonymous", args.repeat, lambda: anonymous.get(last_page)),
+        measure("placement: place_finished", args.repeat, place),
+    ]
+
+    # Measured last, so that its 10,000 rows in memory weigh on nothing else: what a read
+    # cost before the rows were kept, and the pages it gives, which the API's must equal.
+    board_def = queries.board_def(phase, board, columns)
+    rows = queries.score_rows(
+        phase_id=phase.pk, columns=columns, fact_sheet=False, leaderboard_id=board.pk
+    )
+    full = ranking.rank(board_def, rows).entries
+    for page, ranked in ((body["results"], full[:50]), (last, full[-50:])):
+        assert [(row["submission"], row["rank_label"]) for row in page] == [
+            (entry.submission, entry.rank_label) for entry in ranked
+        ]
+    results += [
         measure(
-            "query: queries.score_rows",
+            "before: queries.score_rows",
             args.repeat,
             lambda: queries.score_rows(
                 phase_id=phase.pk, columns=columns, fact_sheet=False, leaderboard_id=board.pk
             ),
         ),
-        measure("ranking: ranking.rank", args.repeat, lambda: ranking.rank(board_def, rows)),
-        measure("API: GET leaderboard (page 1)", args.repeat, lambda: client.get(path)),
-        measure(
-            "API, ranking not cached",
-            args.repeat,
-            lambda: (services.forget_rankings(), client.get(path)),
-        ),
+        measure("before: ranking.rank", args.repeat, lambda: ranking.rank(board_def, rows)),
     ]
     base50, base95 = results[0][1], results[0][2]
     print(
         f"\n{connection.vendor}: {entries:,} entries ranked out of "
         f"{args.submissions:,} submissions, {len(columns)} columns; the API makes "
-        f"{uncached} queries, {len(statements) - uncached} with its ranking cached; "
-        f"{args.repeat} runs each\n"
+        f"{len(statements)} queries, nothing cached; {args.repeat} runs each; load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n"
     )
-    print(f"{'':34} {'p50 ms':>8} {'p95 ms':>8} {'p50 x':>7} {'p95 x':>7}")
-    for label, p50, p95 in results:
-        print(f"{label:34} {p50:8.1f} {p95:8.1f} {p50 / base50:7.1f} {p95 / base95:7.1f}")
-    api_p95 = results[-2][2]
+    print(f"{'':34} {'p50 ms':>8} {'p95 ms':>8} {'p50 x':>7} {'p95 x':>7} {'cpu ms':>7}")
+    for label, p50, p95, cpu in results:
+        print(
+            f"{label:34} {p50:8.1f} {p95:8.1f} {p50 / base50:7.2f} {p95 / base95:7.2f} {cpu:7.1f}"
+        )
+    print("(x: the ratio to the baseline; cpu: this process's CPU time, p50)")
+    api_p95 = max(p95 for label, _, p95, _ in results if label.startswith("API"))
     verdict = "met" if api_p95 <= 50 else "NOT met"
-    print(f"\nTarget p95 of the API <= 50 ms: {verdict} ({api_p95:.1f} ms)")
+    print(f"\nTarget p95 of the API <= 50 ms: {verdict} (worst {api_p95:.1f} ms)")
 
 
 def main() -> None:

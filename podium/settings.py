@@ -49,7 +49,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "podium.core",
     "podium.accounts",
@@ -63,6 +62,10 @@ INSTALLED_APPS = [
     "podium.audit",
     "podium.messaging",
     "podium.uploads",
+    "podium.forums",
+    # After Podium's apps, so that podium.accounts' templates replace allauth's own.
+    "allauth",
+    "allauth.account",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
 ]
 
 ROOT_URLCONF = "podium.urls"
@@ -167,6 +171,14 @@ STORAGES = {
 }
 STATIC_URL = "static/"
 STATIC_ROOT = HOME / "static"
+# The pages' front-end packages (package.json), installed by `make install` (npm ci): the few
+# files they load are served from node_modules, never copied into the repository.
+NODE_MODULES = BASE_DIR.parent / "node_modules"
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "podium.web.assets.NodeModulesFinder",
+]
 
 _email = env.string(
     "EMAIL_BACKEND", "console", "where mail goes: console, smtp, or a dotted backend class path"
@@ -190,6 +202,11 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = env.string(
     "DEFAULT_FROM_EMAIL", "podium@localhost", "sender address of Podium's mail"
+)
+PLATFORM_CONTACT_EMAIL = env.string(
+    "PLATFORM_CONTACT_EMAIL",
+    "",
+    "where the contact form for the platform's hosts sends; empty: the platform admins",
 )
 
 # Limits on what organizers upload; HOSTILE.md part A.
@@ -226,16 +243,95 @@ JOB_MAX_ATTEMPTS = env.integer(
     "JOB_MAX_ATTEMPTS", 3, "runs of a job before a lost worker fails it", minimum=1
 )
 
+ORGANIZATION_INVITE_DAYS = env.integer(
+    "ORGANIZATION_INVITE_DAYS", 7, "days an invitation to an organization stays valid", minimum=1
+)
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
+]
+
+# Accounts (django-allauth): sign-up with username, email and the platform's terms; no
+# sign-in before the address is verified (so no registering for competitions either).
+# Accounts the operator creates count as verified (podium.accounts.apps).
+PLATFORM_TERMS_URL = env.string(
+    "PLATFORM_TERMS_URL", "/terms/", "the platform's terms that sign-up asks users to accept"
+)
+ACCOUNT_ADAPTER = "podium.accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "podium.accounts.forms.SignupForm"}
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Podium] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = urlsplit(SITE_URL).scheme or "http"
+# Brute force (HOSTILE C28): failed sign-ins per client address, on the login page and on
+# the API's token exchange alike, and per account whichever address they come from.
+LOGIN_ATTEMPTS_PER_MINUTE = env.integer(
+    "LOGIN_ATTEMPTS_PER_MINUTE",
+    10,
+    "sign-in attempts (pages and POST /api/auth/token/) per client address and minute",
+    minimum=1,
+)
+ACCOUNT_RATE_LIMITS = {"login_failed": f"{LOGIN_ATTEMPTS_PER_MINUTE}/m/ip,5/5m/key"}
+# Behind a reverse proxy the client's address is in X-Forwarded-For; it is believed only
+# for this many proxies, so that a client cannot pick an address of its own per attempt.
+TRUSTED_PROXY_COUNT = env.integer(
+    "TRUSTED_PROXY_COUNT", 0, "reverse proxies in front of Podium that set X-Forwarded-For"
+)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
+AVATAR_MAX_BYTES = env.integer(
+    "AVATAR_MAX_BYTES", 5 * 1024**2, "largest avatar image users may upload", minimum=1
+)
+AVATAR_MAX_PIXELS = env.integer(
+    "AVATAR_MAX_PIXELS",
+    4096 * 4096,
+    "most pixels (width x height) of an uploaded avatar",
+    minimum=1,
+)
+
+# Throttling and allauth's rate limits count in the cache: this process's memory on one
+# machine (the embedded default runs one server process), Redis when there are several.
+_cache_url = env.string(
+    "CACHE_URL", "locmem://", "cache for rate limits: locmem:// (this process) or redis://..."
+)
+if _cache_url == "locmem://":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif urlsplit(_cache_url).scheme in ("redis", "rediss"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+        }
+    }
+else:
+    raise env.SettingError(
+        f"PODIUM_CACHE_URL must be locmem:// or start with redis://, not {_cache_url!r}"
+    )
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "podium.accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -244,6 +340,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "podium.core.api.exception_handler",
     "DEFAULT_METADATA_CLASS": "podium.core.api.Metadata",
+    "DEFAULT_THROTTLE_RATES": {"login": f"{LOGIN_ATTEMPTS_PER_MINUTE}/min"},
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Podium API",
@@ -251,6 +349,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for a choice set that several components share (drf-spectacular would name
+    # each after a hash, and warn).
+    "ENUM_NAME_OVERRIDES": {
+        "ParticipantStatusEnum": "podium.participation.models.Participant.Status",
+        "RegistrationDecisionEnum": "podium.participation.serializers.DECISIONS",
+    },
 }
 
 SECURE_CSP = {

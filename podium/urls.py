@@ -7,6 +7,7 @@ from podium.messaging.api import PreferencesView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
@@ -15,5 +16,7 @@ urlpatterns = [
     path("competitions/", include("podium.competitions.urls")),
     path("files/", include("podium.datasets.urls")),
     path("mail/", include("podium.messaging.urls")),
+    path("", include("podium.accounts.urls")),
+    path("organizations/", include("podium.organizations.urls")),
     path("", include("podium.core.urls")),
 ]

@@ -1,21 +1,31 @@
-"""The audit log's read-only API, for platform admins only: nobody writes it over HTTP."""
+"""The platform hosts' read-only API, for platform admins only: the audit log (nobody
+writes it over HTTP) and the analytics."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import permissions, viewsets
+from rest_framework import permissions, serializers, viewsets
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
+from podium.audit import analytics
 from podium.audit.models import AuditEntry
-from podium.audit.serializers import AuditEntrySerializer, AuditFilterSerializer
+from podium.audit.serializers import (
+    AnalyticsQuerySerializer,
+    AnalyticsSerializer,
+    AuditEntrySerializer,
+    AuditFilterSerializer,
+)
 
 
 class IsPlatformAdmin(permissions.BasePermission):
-    message = "only platform admins may read the audit log"
+    message = "only platform admins may read the audit log and the analytics"
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return bool(getattr(request.user, "is_superuser", False))
@@ -26,7 +36,8 @@ class IsPlatformAdmin(permissions.BasePermission):
         summary="List audit entries",
         description="Who did what to which object, newest first: score edits, custom "
         "metrics, migrations, re-runs, cancellations, deletions, publishing, registration "
-        "decisions. Platform admins only. Filters combine.",
+        "decisions, queue and data group changes, quota cleanups. Platform admins only. "
+        "Filters combine.",
         parameters=[AuditFilterSerializer],
     ),
     retrieve=extend_schema(
@@ -59,5 +70,42 @@ class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet[AuditEntry]):
         )
 
 
+class AnalyticsViewSet(viewsets.ViewSet):
+    permission_classes = [IsPlatformAdmin]
+
+    @extend_schema(
+        summary="View analytics data",
+        description="The platform's figures for charts, platform admins only. `counts`: users "
+        "joined, competitions created and submissions made per day, week or month between "
+        "`start` and `end` (widened to whole periods), one list of period starts and one "
+        "count per period for each series. `workers`: jobs that workers hold now (preparing, "
+        "running or scoring) and jobs waiting, per queue. `storage`: bytes stored in all, "
+        "for the `top` users (with their quotas) and the `top` competitions holding most.",
+        parameters=[AnalyticsQuerySerializer],
+        responses={200: AnalyticsSerializer},
+    )
+    def list(self, request: Request) -> Response:
+        query = AnalyticsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        chosen = query.validated_data
+        end = chosen.get("end") or timezone.now().date()
+        start = chosen.get("start") or end - timedelta(days=30)
+        try:
+            window = analytics.Window.around(start=start, end=end, interval=chosen["interval"])
+        except analytics.WindowInvalid as exc:
+            field, _, message = str(exc).partition(": ")
+            raise serializers.ValidationError({field: [message]}) from None
+        body = {
+            "start": window.start,
+            "end": window.last_day,
+            "interval": window.interval,
+            "counts": analytics.counts_over_time(window),
+            "workers": analytics.workers_busy(),
+            "storage": analytics.storage(chosen["top"]),
+        }
+        return Response(AnalyticsSerializer(body).data)
+
+
 def register(router: BaseRouter) -> None:
     router.register("audit", AuditEntryViewSet, basename="audit")
+    router.register("analytics", AnalyticsViewSet, basename="analytics")

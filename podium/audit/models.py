@@ -14,6 +14,7 @@ from django.utils import timezone
 
 
 class Action(models.TextChoices):
+    ACCOUNT_DELETE = "account.delete"
     COMPETITION_PUBLISH = "competition.publish"
     COMPETITION_UNPUBLISH = "competition.unpublish"
     COMPETITION_DELETE = "competition.delete"
@@ -23,6 +24,12 @@ class Action(models.TextChoices):
     PARTICIPANT_APPROVE = "participant.approve"
     PARTICIPANT_DENY = "participant.deny"
     PARTICIPANT_REVOKE = "participant.revoke"
+    PARTICIPANT_ADD = "participant.add"
+    PARTICIPANT_REMOVE = "participant.remove"
+    PARTICIPANTS_EMAIL = "participants.email"
+    ALLOW_LIST_UPDATE = "allow_list.update"
+    APPLICANTS_KEY_CREATE = "applicants_key.create"
+    APPLICANTS_KEY_REVOKE = "applicants_key.revoke"
     SUBMISSION_CANCEL = "submission.cancel"
     SUBMISSION_RERUN = "submission.rerun"
     SUBMISSION_DELETE = "submission.delete"
@@ -31,6 +38,22 @@ class Action(models.TextChoices):
     SCORE_UPDATE = "score.update"
     SCORE_DELETE = "score.delete"
     SCORE_UPLOAD = "score.upload"
+    FORUM_THREAD_DELETE = "forum_thread.delete"
+    FORUM_THREAD_PIN = "forum_thread.pin"
+    FORUM_THREAD_UNPIN = "forum_thread.unpin"
+    FORUM_THREAD_LOCK = "forum_thread.lock"
+    FORUM_THREAD_UNLOCK = "forum_thread.unlock"
+    FORUM_POST_DELETE = "forum_post.delete"
+    ORGANIZATION_DELETE = "organization.delete"
+    ORGANIZATION_MEMBER_REMOVE = "organization.member_remove"
+    ORGANIZATION_MEMBER_GROUP = "organization.member_group"
+    QUEUE_CREATE = "queue.create"
+    QUEUE_UPDATE = "queue.update"
+    QUEUE_DELETE = "queue.delete"
+    DATA_GROUP_CREATE = "data_group.create"
+    DATA_GROUP_UPDATE = "data_group.update"
+    DATA_GROUP_DELETE = "data_group.delete"
+    DATA_CLEANUP = "data.cleanup"
 
 
 class AuditEntry(models.Model):

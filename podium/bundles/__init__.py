@@ -1,6 +1,6 @@
-"""Competition bundles: safe unpacking, a pure parser, saving in one transaction, export.
+"""Competition bundles on the server: saving a parsed bundle in one transaction (`services`),
+and writing a competition back as a bundle (`export`).
 
-The pure part (archive, yamlsafe, dates, spec, parser, legacy) never touches the ORM; an
-import-linter contract keeps it that way. `services` saves a parsed bundle and `export`
-writes a competition back as a bundle.
+The parser itself is pure and lives in the top-level package `podium_bundle`, which the client
+shares; `parser`, `problems` and `yamlsafe` here are the server's names for its modules.
 """

@@ -10,10 +10,10 @@ from typing import Any
 
 import yaml
 
-from podium.bundles.spec import FLAGS
 from podium.competitions.models import Competition, Solution, Task
 from podium.datasets import services as datasets
 from podium.datasets.models import Data
+from podium_bundle.spec import FLAGS
 
 
 def _when(moment: datetime | None) -> str | None:

@@ -14,9 +14,6 @@ from django.db import transaction
 from django.db.models import Q
 
 from podium.accounts.models import User
-from podium.bundles import parser
-from podium.bundles.problems import BundleInvalid, Problem, Problems
-from podium.bundles.spec import BundleSpec, FileRef
 from podium.competitions.models import Competition, Page, Phase, PhaseTask, Solution, Task
 from podium.datasets import services as datasets
 from podium.datasets.models import Data
@@ -24,6 +21,9 @@ from podium.leaderboards.models import Column, Leaderboard
 from podium.queues.models import Queue
 from podium.submissions import lifecycle
 from podium.submissions.models import Submission
+from podium_bundle import parser
+from podium_bundle.problems import BundleInvalid, Problem, Problems
+from podium_bundle.spec import BundleSpec, FileRef
 from podium_worker import archive
 
 
@@ -66,11 +66,11 @@ def budget() -> archive.Budget:
 
 
 def check_bundle(*, source: Path) -> BundleSpec:
-    """Parses a bundle without saving anything; raises BundleInvalid listing every problem."""
-    with tempfile.TemporaryDirectory(prefix="podium-bundle-") as temporary:
-        workspace = Path(temporary)
-        with parser.unpacked(source, workspace, budget()) as root:
-            return parser.parse(root, workspace, budget())
+    """Parses a bundle without saving anything, within this instance's limits; raises
+    BundleInvalid listing every problem. `podium bundle check` runs the same parser."""
+    return parser.check(
+        source, max_bytes=settings.BUNDLE_MAX_BYTES, max_entries=settings.BUNDLE_MAX_ENTRIES
+    )
 
 
 def import_bundle(*, source: Path, owner: User, run_solutions: bool = False) -> ImportResult:

@@ -7,14 +7,19 @@ from importlib import import_module
 from rest_framework.routers import DefaultRouter
 
 API_MODULES: tuple[str, ...] = (
+    "podium.accounts.api",
     "podium.audit.api",
     # Before competitions and submissions, so that the API root links each prefix to its
-    # owner's list: the leaderboards add routes under phases/, submissions/ and
-    # competitions/ with viewsets of their own, and the later registration of a prefix wins.
+    # owner's list: the leaderboards and participation add routes under phases/,
+    # submissions/ and competitions/ with viewsets of their own, and the later registration
+    # of a prefix wins.
     "podium.leaderboards.api",
+    "podium.participation.api",
+    "podium.forums.api",
     "podium.competitions.api",
     "podium.datasets.api",
-    "podium.participation.api",
+    "podium.organizations.api",
+    "podium.queues.api",
     "podium.submissions.api",
     "podium.uploads.api",
 )

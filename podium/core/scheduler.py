@@ -50,6 +50,12 @@ def _send_mail() -> object:
     return deliver_queued()
 
 
+def _send_registration_digests() -> object:
+    from podium.participation.notices import send_digests
+
+    return send_digests()
+
+
 def _expire_uploads() -> object:
     from podium.uploads.services import expire_uploads
 
@@ -62,17 +68,22 @@ PHASE_MIGRATION_EVERY = 60.0
 MAIL_EVERY = 2.0
 # How often uploads past their day are looked for.
 UPLOAD_EXPIRY_EVERY = 600.0
+# How often organizers' digests of new registration requests are looked at: each organizer
+# still gets at most one per hour or per day, as they chose.
+REGISTRATION_DIGESTS_EVERY = 60.0
 
 
 def periodic_jobs() -> list[Periodic]:
     """What runs, and how often: lost jobs are looked for several times per lease, so none
     stays running much past its lease; phases due for migration, every minute; queued mail,
-    every two seconds; abandoned uploads, every ten minutes."""
+    every two seconds; organizers' registration digests that are due, every minute;
+    abandoned uploads, every ten minutes."""
     return [
         Periodic("expire leases", max(1.0, settings.JOB_LEASE_SECONDS / 4), _expire_leases),
         Periodic("migrate phases", PHASE_MIGRATION_EVERY, _migrate_phases),
         Periodic("send mail", MAIL_EVERY, _send_mail),
         Periodic("expire uploads", UPLOAD_EXPIRY_EVERY, _expire_uploads),
+        Periodic("registration digests", REGISTRATION_DIGESTS_EVERY, _send_registration_digests),
     ]
 
 

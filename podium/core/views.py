@@ -1,9 +1,9 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
-from podium.competitions.models import Competition
+from podium.web import listing
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    competitions = Competition.objects.visible_to(request.user).order_by("-created_at")[:50]
-    return render(request, "core/home.html", {"competitions": competitions})
+    return render(request, "core/home.html", {"front": listing.front_page(timezone.now())})

@@ -1,14 +1,17 @@
-"""The datasets API: the files people upload (programs, data, starting kits, solutions).
+"""The datasets API: the files people upload (programs, data, starting kits, solutions),
+the data groups that keep track of what belongs together, and the quota cleanup.
 
 Visibility is `Data.objects.visible_to` (public files and one's own), changes need
-`Data.objects.owned_by`; a file the caller may not see is 404 (HOSTILE C22).
+`Data.objects.owned_by`; a file the caller may not see is 404 (HOSTILE C22). Data groups
+are their owner's (`DataGroup.objects.visible_to`); the cleanup only ever sees the
+caller's own files.
 """
 
 from __future__ import annotations
 
 from typing import Any, BinaryIO, cast
 
-from django.db.models import Exists, OuterRef, ProtectedError, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -16,10 +19,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
-from podium.core.api import caller, in_use
+from podium.core.api import InUse, caller
 from podium.datasets import services
-from podium.datasets.models import Data
-from podium.datasets.serializers import DataSerializer, DataUploadSerializer
+from podium.datasets.models import Data, DataGroup, DataGroupEntry
+from podium.datasets.serializers import (
+    DataGroupSerializer,
+    DataSerializer,
+    DataUploadSerializer,
+    QuotaCleanupRequestSerializer,
+    QuotaCleanupSerializer,
+)
 
 
 @extend_schema_view(
@@ -53,8 +62,10 @@ from podium.datasets.serializers import DataSerializer, DataUploadSerializer
     ),
     destroy=extend_schema(
         summary="Delete a data file",
-        description="Deletes a file that no task, submission or solution uses (409 "
-        "otherwise), freeing its quota. Its owner and platform admins only.",
+        description="Deletes a file that nothing uses, freeing its quota: 409 names what "
+        "still uses it (a competition's logo or bundle, a phase's starting kit or public "
+        "data, a task, a solution, a submission). It leaves the data groups it was in. Its "
+        "owner and platform admins only.",
     ),
 )
 class DataViewSet(viewsets.ModelViewSet[Data]):
@@ -94,10 +105,152 @@ class DataViewSet(viewsets.ModelViewSet[Data]):
 
     def perform_destroy(self, instance: Data) -> None:
         try:
-            services.delete(instance)
-        except ProtectedError as exc:
-            raise in_use("file", exc) from None
+            services.delete_file(instance)
+        except services.FileInUse as exc:
+            raise InUse(str(exc)) from None
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List data groups",
+        description="The caller's data groups (every user's for platform admins): named sets "
+        "of data files that belong together. A group lists only the files its owner may see.",
+    ),
+    create=extend_schema(
+        summary="Create a data group",
+        description="Creates a group owned by the caller from the ids of data files the "
+        "caller may see (their own and public ones); 400 names the ids that are not. Files in "
+        "a group count as used: a quota cleanup leaves them alone.",
+    ),
+    retrieve=extend_schema(
+        summary="Read a data group",
+        description="One group with its files, their sizes and their total. Its owner and "
+        "platform admins only.",
+    ),
+    update=extend_schema(
+        summary="Update a data group",
+        description="Replaces the group's name, description and files (`data` left out keeps "
+        "them). Its owner and platform admins only.",
+    ),
+    partial_update=extend_schema(
+        summary="Partially update a data group",
+        description="Changes the given fields among name, description and data. Its owner and "
+        "platform admins only.",
+    ),
+    destroy=extend_schema(
+        summary="Delete a data group",
+        description="Deletes the group; its files stay. Its owner and platform admins only.",
+    ),
+)
+class DataGroupViewSet(viewsets.ModelViewSet[DataGroup]):
+    serializer_class = DataGroupSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self) -> QuerySet[DataGroup]:
+        listed = DataGroupEntry.objects.seen_by_group_owner().select_related("data")
+        return (
+            DataGroup.objects.visible_to(self.request.user)
+            .select_related("owner")
+            .prefetch_related(Prefetch("entries", queryset=listed, to_attr="listed"))
+            .order_by("pk")
+        )
+
+    def _data(self, serializer: DataGroupSerializer, owner: Any) -> list[Data] | None:
+        ids = serializer.validated_data.get("data")
+        if ids is None:
+            return None
+        try:
+            return services.data_for_group(owner=owner, ids=ids)
+        except services.UnknownData as exc:
+            raise serializers.ValidationError({"data": [str(exc)]}) from None
+
+    def _saved(self, group: DataGroup, *, created: bool = False) -> Response:
+        body = self.get_serializer(self.get_queryset().get(pk=group.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = DataGroupSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        owner = caller(request)
+        fields = serializer.validated_data
+        group = services.create_group(
+            by=owner,
+            name=fields["name"],
+            description=fields.get("description", ""),
+            data=self._data(serializer, owner) or [],
+        )
+        return self._saved(group, created=True)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        group = self.get_object()
+        serializer = DataGroupSerializer(
+            group,
+            data=request.data,
+            partial=kwargs.get("partial", False),
+            context=self.get_serializer_context(),
+        )
+        serializer.is_valid(raise_exception=True)
+        fields = serializer.validated_data
+        services.update_group(
+            group=group,
+            by=caller(request),
+            name=fields.get("name"),
+            description=fields.get("description"),
+            data=self._data(serializer, group.owner),
+        )
+        return self._saved(group)
+
+    def perform_destroy(self, instance: DataGroup) -> None:
+        services.delete_group(group=instance, by=caller(self.request))
+
+
+def cleanup_body(owner: Any, files: list[Data]) -> dict[str, Any]:
+    body = {
+        "quota_bytes": owner.storage_quota(),
+        "used_bytes": Data.objects.counted_for(owner).bytes_used(),
+        "reclaimable_bytes": sum(data.size for data in files),
+        "files": files,
+    }
+    return dict(QuotaCleanupSerializer(body).data)
+
+
+class QuotaCleanupViewSet(viewsets.ViewSet):
+    """The caller's unused data files: listed by GET, deleted by POST."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        summary="List user quota cleanup",
+        description="The caller's data files that nothing uses (no competition, phase, task, "
+        "solution, submission or data group references them), oldest first, with their sizes, "
+        "the bytes a cleanup would free, the bytes used and the quota. Uploads still in "
+        "progress are not listed. Nothing is deleted: POST does that.",
+        responses={200: QuotaCleanupSerializer},
+    )
+    def list(self, request: Request) -> Response:
+        owner = caller(request)
+        return Response(cleanup_body(owner, list(services.unused_files(owner))))
+
+    @extend_schema(
+        summary="Run user quota cleanup",
+        description="Deletes the caller's unused data files (only those among `ids`, when "
+        "given), their stored bytes included, and answers with the files deleted, the bytes "
+        "freed, and the bytes used afterwards. A file that something uses is never deleted, "
+        "even if it was unused when listed: a starting kit a phase still offers, a task's "
+        "program or data, a submission's file, outputs or logs, a file in a data group. The "
+        "cleanup is written to the audit log.",
+        request=QuotaCleanupRequestSerializer,
+        responses={200: QuotaCleanupSerializer},
+    )
+    def create(self, request: Request) -> Response:
+        chosen = QuotaCleanupRequestSerializer(data=request.data)
+        chosen.is_valid(raise_exception=True)
+        owner = caller(request)
+        deleted = services.clean_up(owner=owner, ids=chosen.validated_data.get("ids"))
+        return Response(cleanup_body(owner, deleted))
 
 
 def register(router: BaseRouter) -> None:
     router.register("datasets", DataViewSet, basename="data")
+    router.register("data_groups", DataGroupViewSet, basename="data-group")
+    router.register("user_quota_cleanup", QuotaCleanupViewSet, basename="user-quota-cleanup")

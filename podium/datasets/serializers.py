@@ -12,7 +12,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from podium.datasets.models import Data
+from podium.datasets.models import Data, DataGroup
 
 # What people upload themselves. Bundles, logos, outputs and logs are written by the
 # server and the workers, never uploaded as such.
@@ -69,3 +69,100 @@ class DataUploadSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=255)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     is_public = serializers.BooleanField(required=False, default=False)
+
+
+class DataFileSummarySerializer(serializers.ModelSerializer[Data]):
+    """A file in a data group or a cleanup: what it is and what it weighs."""
+
+    # A plain string: a second enum of the same name would make the schema's enum names
+    # ambiguous (the datasets API documents the kinds).
+    kind = serializers.CharField(read_only=True, help_text="The file's kind, as the datasets API.")
+
+    class Meta:
+        model = Data
+        fields = ["id", "key", "kind", "name", "size", "created_at"]
+        read_only_fields = fields
+
+
+MAX_GROUP_FILES = 1000
+
+
+def listed_files(group: DataGroup) -> list[Data]:
+    """The group's files that its owner may see, by id. The viewset prefetches them as
+    `listed` for a whole list at once."""
+    entries = getattr(group, "listed", None)
+    if entries is None:
+        entries = list(group.entries.seen_by_group_owner().select_related("data"))
+    return sorted((entry.data for entry in entries), key=lambda data: data.pk)
+
+
+class DataIdsField(serializers.ListField):
+    """Data file ids: written as a list, read from the files the group lists."""
+
+    def get_attribute(self, instance: DataGroup) -> list[int]:
+        return [data.pk for data in listed_files(instance)]
+
+
+class DataGroupSerializer(serializers.ModelSerializer[DataGroup]):
+    owner = serializers.CharField(source="owner.username", read_only=True)
+    # DRF's metaclass takes declared fields off the class, so this does not hide `.data`.
+    data = DataIdsField(  # type: ignore[assignment]
+        child=serializers.IntegerField(min_value=1),
+        max_length=MAX_GROUP_FILES,
+        required=False,
+        help_text="Ids of the group's data files; writing it replaces them. Only files the "
+        "group's owner may see (their own and public ones) can be added, and only those are "
+        "listed.",
+    )
+    files = serializers.SerializerMethodField(help_text="The group's files, as `data` lists.")
+    size = serializers.SerializerMethodField(help_text="Bytes of the files listed, together.")
+
+    class Meta:
+        model = DataGroup
+        fields = [
+            "id",
+            "name",
+            "description",
+            "owner",
+            "data",
+            "files",
+            "size",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    @extend_schema_field(DataFileSummarySerializer(many=True))
+    def get_files(self, group: DataGroup) -> list[dict[str, Any]]:
+        return list(DataFileSummarySerializer(listed_files(group), many=True).data)
+
+    def get_size(self, group: DataGroup) -> int:
+        return sum(data.size for data in listed_files(group))
+
+
+class QuotaCleanupSerializer(serializers.Serializer[Any]):
+    """A user's storage and the files a cleanup deletes (or deleted)."""
+
+    quota_bytes = serializers.IntegerField(help_text="The caller's storage quota.")
+    used_bytes = serializers.IntegerField(
+        help_text="Bytes the caller's files take now, as the quota counts them."
+    )
+    reclaimable_bytes = serializers.IntegerField(
+        help_text="Bytes of the files listed: what the cleanup frees (or freed)."
+    )
+    files = DataFileSummarySerializer(
+        many=True,
+        help_text="The caller's files that no competition, phase, task, solution, submission "
+        "or data group uses.",
+    )
+
+
+class QuotaCleanupRequestSerializer(serializers.Serializer[Any]):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        max_length=10_000,
+        help_text="Delete only these of the unused files (the ones a listing showed); left "
+        "out, every unused file is deleted. Ids of files in use, or not the caller's, are "
+        "left alone.",
+    )

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import uuid
-
 from django.db import models
 from django.db.models import Q
 
@@ -46,12 +44,6 @@ class Leaderboard(models.Model):
         max_length=100,
         blank=True,
         help_text="The efficiency frontier's cost column (a column key), with its score.",
-    )
-    ranking_token = models.UUIDField(
-        default=uuid.uuid4,
-        editable=False,
-        help_text="Changes whenever its rows may have; cached rankings are keyed by it "
-        "(podium.leaderboards.services.rows_changed).",
     )
 
     class Meta:
@@ -122,3 +114,91 @@ class Column(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class PhaseStandings(models.Model):
+    """A leaderboard's rows on one phase, as placement keeps them (see
+    podium.leaderboards.standings): what they were worked out for, and what a page needs of
+    all of them."""
+
+    leaderboard = models.ForeignKey(Leaderboard, on_delete=models.CASCADE, related_name="+")
+    phase = models.ForeignKey("competitions.Phase", on_delete=models.CASCADE, related_name="+")
+    definition = models.CharField(
+        max_length=64,
+        help_text="A digest of the leaderboard's definition the rows were worked out for; "
+        "they are worked out again when it changes.",
+    )
+    rows = models.PositiveIntegerField(default=0)
+    machines = models.JSONField(
+        default=dict, blank=True, help_text="Each machine (as JSON text) to the rows run on it."
+    )
+    baselines = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The baseline rows, as [order key in hex, submission]: they take no rank.",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["leaderboard", "phase"], name="one_standings_per_leaderboard_and_phase"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"leaderboard {self.leaderboard_id} on phase {self.phase_id}: {self.rows} rows"
+
+
+class Standing(models.Model):
+    """One row of a leaderboard on a phase: an entry (a participant's submission, with its
+    tasks) and its row values, kept as placement changes them, in rank order by `order_key`
+    (then by submission)."""
+
+    leaderboard = models.ForeignKey(Leaderboard, on_delete=models.CASCADE, related_name="+")
+    phase = models.ForeignKey("competitions.Phase", on_delete=models.CASCADE, related_name="+")
+    submission = models.OneToOneField(
+        "submissions.Submission", on_delete=models.CASCADE, related_name="standing"
+    )
+    is_baseline = models.BooleanField(default=False)
+    order_key = models.BinaryField(
+        help_text="The row's place in the order, as bytes (podium.leaderboards.ranking.order_key)."
+    )
+    scores = models.JSONField(default=dict, blank=True, help_text="Column key to row value.")
+    task_scores = models.JSONField(
+        default=dict, blank=True, help_text="Task id to column key to value, as stored."
+    )
+    hardware = models.JSONField(
+        default=list, blank=True, help_text="The machines its runs were measured on."
+    )
+    # The row's values of the efficiency frontier's columns, if it has one: the frontier is
+    # worked out over every row, and reads these rather than every row's scores.
+    frontier_score = models.FloatField(null=True, blank=True)
+    frontier_cost = models.FloatField(null=True, blank=True)
+    on_frontier = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["leaderboard", "phase", "order_key", "submission", "is_baseline"],
+                name="standing_in_rank_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"submission {self.submission_id} on leaderboard {self.leaderboard_id}"
+
+
+class CarriedEntry(models.Model):
+    """A submission migrated to a new phase from an entry of the phase before: once it
+    finishes it becomes an entry of its phase's leaderboard, whatever the rule (see
+    podium.leaderboards.services.carry_entries)."""
+
+    submission = models.OneToOneField(
+        "submissions.Submission", on_delete=models.CASCADE, related_name="carried_entry"
+    )
+    source = models.ForeignKey(
+        "submissions.Submission", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"submission {self.submission_id}, carried from {self.source_id}"

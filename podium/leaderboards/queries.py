@@ -1,4 +1,6 @@
-"""The one query that feeds ranking: a phase's scored runs with one value per column.
+"""The one query that feeds ranking: a phase's scored runs with one value per column. It
+runs when entries change (podium.leaderboards.standings keeps its rows, ranked), not when a
+leaderboard is read.
 
 A row is a run that holds scores: a single-task submission, or one task of a multi-task
 submission (`task` is set on exactly those; the parent of several tasks has none). Each
@@ -10,10 +12,10 @@ through joins. Its cost grows with the rows asked for, never its number of queri
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
-from django.db.models import F, JSONField, OuterRef, QuerySet, Subquery
+from django.db.models import F, JSONField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
 
@@ -24,26 +26,41 @@ from podium.submissions.models import Submission, SubmissionScore
 from podium_worker.protocol import Status
 
 
+def column_defs(columns: Iterable[Column]) -> tuple[ColumnDef, ...]:
+    return tuple(
+        ColumnDef(
+            key=column.key,
+            index=column.index,
+            title=column.title,
+            sorting=column.sorting,
+            computation=column.computation,
+            sources=tuple(
+                index for index in column.computation_indexes or [] if isinstance(index, int)
+            ),
+            hidden=column.hidden,
+            precision=column.precision,
+        )
+        for column in columns
+    )
+
+
+def rows_def(leaderboard: Leaderboard, columns: Iterable[Column]) -> BoardDef:
+    """What a leaderboard's rows and their order are worked out from, on any phase: its
+    columns, primary column and frontier (not the phase's tasks, nor the questions shown:
+    those only change what a page shows)."""
+    return BoardDef(
+        columns=column_defs(columns),
+        primary_index=leaderboard.primary_index,
+        frontier=leaderboard.frontier,
+    )
+
+
 def board_def(phase: Phase, leaderboard: Leaderboard, columns: Iterable[Column]) -> BoardDef:
     """What ranking needs of `leaderboard` on `phase` (its tasks must be prefetched or it
     costs one query)."""
     questions = phase.competition.fact_sheet or {}
     return BoardDef(
-        columns=tuple(
-            ColumnDef(
-                key=column.key,
-                index=column.index,
-                title=column.title,
-                sorting=column.sorting,
-                computation=column.computation,
-                sources=tuple(
-                    index for index in column.computation_indexes or [] if isinstance(index, int)
-                ),
-                hidden=column.hidden,
-                precision=column.precision,
-            )
-            for column in columns
-        ),
+        columns=column_defs(columns),
         primary_index=leaderboard.primary_index,
         tasks=tuple(
             link.task_id for link in sorted(phase.phase_tasks.all(), key=lambda link: link.index)
@@ -66,9 +83,11 @@ def runs(
     owner_id: int | None = None,
     baseline: bool | None = None,
     data_id: int | None = None,
+    entries: Collection[int] | None = None,
 ) -> QuerySet[Submission, tuple[Any, ...]]:
     """The finished scored runs of a phase: the entries of `leaderboard_id` when given, or
-    all of `owner_id`'s (a rule's candidates). One query when evaluated."""
+    all of `owner_id`'s (a rule's candidates); only those of the top-level submissions
+    `entries` when given. One query when evaluated."""
     queryset = Submission.objects.filter(
         phase_id=phase_id, status=Status.FINISHED.value, task__isnull=False
     )
@@ -80,6 +99,10 @@ def runs(
         queryset = queryset.filter(is_baseline=baseline)
     if data_id is not None:
         queryset = queryset.filter(data_id=data_id)
+    if entries is not None:
+        queryset = queryset.filter(
+            Q(pk__in=entries, parent__isnull=True) | Q(parent_id__in=entries)
+        )
     stored = [column for column in columns if not column.computation]
     values = {
         f"c{position}": Subquery(
@@ -116,6 +139,7 @@ def score_rows(
     owner_id: int | None = None,
     baseline: bool | None = None,
     data_id: int | None = None,
+    entries: Collection[int] | None = None,
 ) -> list[ScoreRow]:
     """`runs` as ranking's rows."""
     stored = [column.key for column in columns if not column.computation]
@@ -127,6 +151,7 @@ def score_rows(
         owner_id=owner_id,
         baseline=baseline,
         data_id=data_id,
+        entries=entries,
     )
     first_value = 8 + (1 if fact_sheet else 0)
     rows = []

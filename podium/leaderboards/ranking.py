@@ -23,6 +23,13 @@ submissions.
 Organizers and platform admins may add and remove any entry under the manual rules, removing
 under `Add` too (moderation).
 
+A phase migration carries the participants' choice over: a submission migrated from an
+entry of the phase before is added when its run on the new phase finishes, as if its owner
+added it then (`after_carrying`), except that under `Add` and `Add_And_Delete` it does not
+displace an entry made after it (their own later choice, or a later entry carried over:
+with several carried under a rule of one entry, the latest made wins, whatever order they
+finish in).
+
 Automatic rules: nobody adds or removes. Each time a submission finishes, its owner's entries
 are recomputed from all their finished submissions of the phase, so the outcome does not
 depend on the order in which jobs finish or reports arrive:
@@ -77,12 +84,24 @@ column's sorting) and better on one. Equal points are both on the frontier.
 Hardware
 --------
 Each run records the machine it was measured on. The machine most rows ran on is the
-reference; a row with a run measured elsewhere says so, naming that machine.
+reference (on a tie, the first of them in text order); a row with a run measured elsewhere
+says so, naming that machine.
+
+Reading a page
+--------------
+`rank` ranks every row at once. The server instead keeps each leaderboard's rows in rank
+order (`podium.leaderboards.standings`) and reads them a page at a time, with the pieces of
+`rank` apart:
+`entries` makes a row, `average_ranks` and `frontier` look at every row, `order_key` turns
+a row's place in the order into bytes that sort the same way in a database index, and
+`page_ranks` gives a page its ranks from counts of the rows before it and tied with its
+edges.
 """
 
 from __future__ import annotations
 
 import json
+import struct
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -177,7 +196,7 @@ class Entry:
 
 @dataclass(slots=True)
 class Ranking:
-    entries: list[Entry]
+    entries: Sequence[Entry]
     hardware: str = ""  # the reference machine, described
 
 
@@ -202,6 +221,16 @@ def after_removing(
     if rule not in REMOVABLE_RULES and not moderator:
         raise RuleRefused(f"under {rule} an entry can be replaced by another, not removed")
     return current - {submission}
+
+
+def after_carrying(rule: str, current: set[int], submission: int) -> set[int]:
+    """A group's entries once `submission`, migrated from an entry of the phase before, has
+    finished: added as by its owner, but never displacing an entry made after it."""
+    if rule == ADD_AND_DELETE_MULTIPLE:
+        return current | {submission}
+    if rule in MANUAL_RULES:
+        return current if any(other > submission for other in current) else {submission}
+    raise ValueError(f"{rule} is not a manual rule")
 
 
 def automatic_entries(rule: str, board: BoardDef, candidates: Sequence[Entry]) -> set[int]:
@@ -307,6 +336,43 @@ def score_key(columns: Sequence[ColumnDef], entry: Entry) -> tuple[float, ...]:
     )
 
 
+def _sortable(number: float) -> bytes:
+    # IEEE 754 doubles compare like their bits as unsigned integers once the sign bit is
+    # flipped for positive numbers and every bit for negative ones; big-endian bytes then
+    # compare like those integers, in Python and in both databases (BLOB and bytea compare
+    # byte by byte, whatever the collation). Adding 0.0 makes -0.0 into 0.0, which Python
+    # counts as equal to it.
+    bits: int = struct.unpack(">Q", struct.pack(">d", number + 0.0))[0]
+    bits = bits ^ 0xFFFF_FFFF_FFFF_FFFF if bits >> 63 else bits | 1 << 63
+    return struct.pack(">Q", bits)
+
+
+def order_key(columns: Sequence[ColumnDef], entry: Entry) -> bytes:
+    """`score_key` as bytes, eight a column: two rows' keys compare (<, =, >) as their score
+    keys do, so a database orders rows by it as `rank` would."""
+    return b"".join(_sortable(value) for value in score_key(columns, entry))
+
+
+def page_ranks(
+    page: Sequence[tuple[bytes, bool]], before: int, edges: Mapping[bytes, int]
+) -> list[tuple[int | None, bool]]:
+    """(rank, tied) of each row of a page, its rows given as (order key, is baseline) in
+    order.
+
+    `before` counts the rows (baselines excepted) whose key is lower than the page's first
+    key; `edges` counts the rows (baselines excepted) holding the page's first key and its
+    last, on the page or off it. Every key in between has all its rows on the page. A row's
+    rank is one more than the rows with a lower key, as `rank` counts them."""
+    peers = Counter(key for key, baseline in page if not baseline)
+    peers.update({key: rows - peers[key] for key, rows in edges.items()})
+    ranks: dict[bytes, int] = {}
+    above = before
+    for key in sorted(peers):
+        ranks[key] = above + 1
+        above += peers[key]
+    return [(None, False) if baseline else (ranks[key], peers[key] > 1) for key, baseline in page]
+
+
 def fractional_ranks(values: Mapping[int, float], sorting: str) -> dict[int, float]:
     """Rank 1 is the best value; tied values share the mean of their positions."""
     better_first = sorted(
@@ -325,7 +391,12 @@ def fractional_ranks(values: Mapping[int, float], sorting: str) -> dict[int, flo
     return ranks
 
 
-def _average_ranks(board: BoardDef, found: list[Entry]) -> None:
+def has_average_ranks(board: BoardDef) -> bool:
+    return any(column.computation == AVG_RANK for column in board.columns)
+
+
+def average_ranks(board: BoardDef, found: list[Entry]) -> None:
+    """Works out the avg_rank columns of every row, from all the rows' values."""
     by_index = {column.index: column for column in board.columns}
     tasks = sorted({task for entry in found for task in entry.task_scores})
     for column in board.columns:
@@ -368,7 +439,7 @@ def _pool(found: list[Entry], value_of: Any) -> dict[int, float]:
 def rank(board: BoardDef, rows: Iterable[ScoreRow]) -> Ranking:
     """The leaderboard's rows in order, with ranks, ties, frontier and hardware marks."""
     found = entries(board, rows)
-    _average_ranks(board, found)
+    average_ranks(board, found)
     columns = ordered(board)
     keyed = sorted(
         ((score_key(columns, entry), entry.submission, entry) for entry in found),
@@ -388,8 +459,7 @@ def rank(board: BoardDef, rows: Iterable[ScoreRow]) -> Ranking:
             entry.rank = position
             previous, first = key, entry
     result = [entry for _, _, entry in keyed]
-    if board.frontier is not None:
-        _mark_frontier(board, result)
+    mark_frontier(board, result)
     return Ranking(entries=result, hardware=_mark_hardware(result))
 
 
@@ -418,12 +488,18 @@ def frontier(
     return marked
 
 
-def _mark_frontier(board: BoardDef, result: list[Entry]) -> None:
-    assert board.frontier is not None
+def has_frontier(board: BoardDef) -> bool:
+    keys = {column.key for column in board.columns}
+    return board.frontier is not None and all(key in keys for key in board.frontier)
+
+
+def mark_frontier(board: BoardDef, result: list[Entry]) -> None:
+    """Sets `on_frontier` on every row, from all the rows' values (left alone without a
+    frontier)."""
+    if board.frontier is None or not has_frontier(board):
+        return
     score_key_, cost_key = board.frontier
     by_key = {column.key: column for column in board.columns}
-    if score_key_ not in by_key or cost_key not in by_key:
-        return
     points = []
     for entry in result:
         score, cost = entry.scores.get(score_key_), entry.scores.get(cost_key)
@@ -462,19 +538,36 @@ def describe_hardware(text: str) -> str:
     return ", ".join(parts) or "unknown machine"
 
 
-def _mark_hardware(result: list[Entry]) -> str:
-    counts = Counter(machine for entry in result for machine in entry.hardware)
-    if not counts:
+def reference_machine(counts: Mapping[str, int]) -> str | None:
+    """The machine most rows ran on, from {machine: rows that ran on it}."""
+    found = [machine for machine, rows in counts.items() if rows > 0]
+    if not found:
+        return None
+    return min(found, key=lambda machine: (-counts[machine], machine))
+
+
+def machine_counts(found: Iterable[Entry]) -> Counter[str]:
+    """How many rows ran on each machine (a row counts once per machine it used)."""
+    return Counter(machine for entry in found for machine in entry.hardware)
+
+
+def mark_other_hardware(found: Iterable[Entry], reference: str | None) -> str:
+    """Sets `other_hardware` on the rows with a run measured elsewhere than `reference`;
+    returns the reference machine, described."""
+    if reference is None:
         return ""
-    reference = min(counts, key=lambda machine: (-counts[machine], machine))
     described: dict[str, str] = {}
-    for entry in result:
+    for entry in found:
         other = next((machine for machine in entry.hardware if machine != reference), None)
         if other is not None:
             if other not in described:
                 described[other] = describe_hardware(other)
             entry.other_hardware = described[other]
     return describe_hardware(reference)
+
+
+def _mark_hardware(result: list[Entry]) -> str:
+    return mark_other_hardware(result, reference_machine(machine_counts(result)))
 
 
 # Display

@@ -1,10 +1,14 @@
-"""Leaderboards as use cases: ranking a phase's leaderboard for a viewer, placing entries by
-the submission rules (when a submission finishes, when someone adds or removes one), and
-saving a leaderboard's definition.
+"""Leaderboards as use cases: reading a phase's leaderboard for a viewer, placing entries by
+the submission rules (when a submission finishes, when someone adds or removes one, when a
+migrated entry's run finishes), and saving a leaderboard's definition.
 
 The rules themselves, the order and the ties are `podium.leaderboards.ranking`'s (pure);
 who sees what is `podium.leaderboards.visibility`'s. Entries are stored on
-`Submission.leaderboard`, on a submission and on its tasks alike.
+`Submission.leaderboard`, on a submission and on its tasks alike, and the leaderboard's rows
+(`podium.leaderboards.standings`) follow them: every function here that changes entries or
+their scores syncs the rows concerned before its transaction ends, so a read shows the
+change at once and reads one page, never the whole leaderboard. A change made elsewhere
+(a score written behind these functions' back) shows once its writer calls `rows_changed`.
 
 Every change of entries starts by locking the leaderboard's row, before any submission row
 is touched: two submissions of one participant finishing at once are placed one after the
@@ -12,24 +16,12 @@ other (each sees the other's result), and every writer takes the locks in the sa
 (leaderboard, then submissions), so none waits on another in a circle. Placement after a
 finish runs once the worker's report has committed (see `schedule_placement`), outside the
 report's own locks.
-
-Ranking every row of a large leaderboard for each page read would cost far more than the
-page, so a ranking is kept in memory, per process, for `CACHE_SECONDS`, keyed by the phase,
-the leaderboard's definition (its columns, the phase's tasks, the questions shown) and its
-`ranking_token`. Whatever this module changes renews the token, so those changes show at
-once; a change made elsewhere (an organizer's score edit, a renamed user) shows within
-`CACHE_SECONDS`, or at once when its writer calls `rows_changed`. Who sees what is never
-cached: the policy is applied to every request.
 """
 
 from __future__ import annotations
 
 import functools
-import threading
-import time
-import uuid
-from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,15 +29,13 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 
 from podium.competitions.models import Competition, Phase, PhaseTask
-from podium.leaderboards import queries, ranking
-from podium.leaderboards.models import Column, Leaderboard
+from podium.leaderboards import queries, ranking, standings
+from podium.leaderboards.models import CarriedEntry, Column, Leaderboard
 from podium.leaderboards.visibility import ScoreView, score_view
 from podium.submissions.models import Submission
 from podium_worker.protocol import Status
 
 UPDATE_CHUNK = 2000
-CACHE_SECONDS = 10.0
-CACHE_SIZE = 32
 
 
 class NotAllowed(Exception):
@@ -67,7 +57,7 @@ class PhaseBoard:
     leaderboard: Leaderboard
     columns: list[Column]
     board: ranking.BoardDef
-    ranking: ranking.Ranking
+    ranking: ranking.Ranking  # its entries are read from the standings a slice at a time
     task_names: dict[int, str]
 
 
@@ -94,45 +84,24 @@ def _phase_with_tasks(phase: Phase) -> Phase:
     )
 
 
-_rankings: OrderedDict[tuple[Any, ...], tuple[float, ranking.Ranking]] = OrderedDict()
-_rankings_lock = threading.Lock()
-_clock = time.monotonic
-
-
-def _cached_ranking(key: tuple[Any, ...]) -> ranking.Ranking | None:
-    with _rankings_lock:
-        found = _rankings.get(key)
-        if found is None or found[0] < _clock():
-            return None
-        _rankings.move_to_end(key)
-        return found[1]
-
-
-def _keep_ranking(key: tuple[Any, ...], ranked: ranking.Ranking) -> None:
-    with _rankings_lock:
-        _rankings[key] = (_clock() + CACHE_SECONDS, ranked)
-        _rankings.move_to_end(key)
-        while len(_rankings) > CACHE_SIZE:
-            _rankings.popitem(last=False)
-
-
-def forget_rankings() -> None:
-    """Empties this process's cache of rankings."""
-    with _rankings_lock:
-        _rankings.clear()
-
-
 def rows_changed(leaderboard_id: int) -> None:
-    """Says that the rows of a leaderboard may have changed (entries, scores, names): its
-    cached rankings are not used again, in any process. Takes the leaderboard's row lock
-    until the transaction ends."""
-    Leaderboard.objects.filter(pk=leaderboard_id).update(ranking_token=uuid.uuid4())
+    """Says that the rows of a leaderboard may have changed behind placement's back (scores
+    or entries written directly): its rows are worked out again from the runs, on every
+    phase that uses it, at the cost of reading them all. Names and fact sheet answers are
+    read with each page and need no call. Takes the leaderboard's row lock until the
+    transaction ends."""
+    with transaction.atomic():
+        leaderboard = Leaderboard.objects.select_for_update().filter(pk=leaderboard_id).first()
+        if leaderboard is None:
+            return
+        for phase in Phase.objects.filter(leaderboard=leaderboard).order_by("pk"):
+            standings.sync(leaderboard, phase)
 
 
 def phase_board(phase: Phase) -> PhaseBoard | None:
     """The phase's leaderboard ranked, or None when the phase has none. Four queries
-    whatever the number of rows: the phase with its leaderboard, its tasks, the columns,
-    and the rows (not read when a cached ranking is still good)."""
+    whatever the number of rows: the phase with its leaderboard, its tasks, the columns, and
+    the state of its rows; then two for each slice of `ranking.entries` read."""
     phase = _phase_with_tasks(phase)
     leaderboard = phase.leaderboard
     if leaderboard is None:
@@ -140,23 +109,12 @@ def phase_board(phase: Phase) -> PhaseBoard | None:
     leaderboard.competition = phase.competition
     columns = list(leaderboard.columns.order_by("index"))
     board = queries.board_def(phase, leaderboard, columns)
-    key = (phase.pk, leaderboard.pk, leaderboard.ranking_token, board)
-    ranked = _cached_ranking(key)
-    if ranked is None:
-        rows = queries.score_rows(
-            phase_id=phase.pk,
-            columns=columns,
-            fact_sheet=bool(board.fact_sheet),
-            leaderboard_id=leaderboard.pk,
-        )
-        ranked = ranking.rank(board, rows)
-        _keep_ranking(key, ranked)
     return PhaseBoard(
         phase=phase,
         leaderboard=leaderboard,
         columns=columns,
         board=board,
-        ranking=ranked,
+        ranking=standings.read(leaderboard, phase, board),
         task_names={link.task_id: link.task.name for link in phase.phase_tasks.all()},
     )
 
@@ -245,35 +203,34 @@ def _current_entries(group: Q, leaderboard: Leaderboard) -> set[int]:
     )
 
 
-def _lock(leaderboard: Leaderboard) -> None:
-    list(Leaderboard.objects.select_for_update().filter(pk=leaderboard.pk).values_list("pk"))
-
-
-def _set_entries(group: Q, leaderboard: Leaderboard, chosen: set[int]) -> None:
-    """Makes `chosen` (top-level submissions) the group's entries, with their tasks; the
-    cached rankings go when that changes anything."""
+def _set_entries(group: Q, leaderboard: Leaderboard, chosen: set[int]) -> set[int]:
+    """Makes `chosen` (top-level submissions) the group's entries, with their tasks; returns
+    the top-level submissions whose place changed."""
+    before = dict(
+        Submission.objects.filter(group, parent__isnull=True, leaderboard__isnull=False)
+        .values_list("pk", "leaderboard_id")
+        .order_by()
+    )
     members = Q(pk__in=chosen) | Q(parent_id__in=chosen)
-    removed = (
-        Submission.objects.filter(group, leaderboard__isnull=False)
-        .exclude(members)
-        .update(leaderboard=None)
+    Submission.objects.filter(group, leaderboard__isnull=False).exclude(members).update(
+        leaderboard=None
     )
-    added = (
-        Submission.objects.filter(group)
-        .filter(members)
-        .exclude(leaderboard=leaderboard)
-        .update(leaderboard=leaderboard)
+    Submission.objects.filter(group).filter(members).exclude(leaderboard=leaderboard).update(
+        leaderboard=leaderboard
     )
-    if removed or added:
-        rows_changed(leaderboard.pk)
+    return {pk for pk, board in before.items() if pk not in chosen or board != leaderboard.pk} | {
+        pk for pk in chosen if before.get(pk) != leaderboard.pk
+    }
 
 
 def place_finished(submission_id: int) -> list[int]:
     """Applies the leaderboard's rule after submission `submission_id` finished or its
-    scores changed; returns its group's entries. Idempotent: the entries are recomputed
-    from every finished submission of the group, so running it twice, or late, changes
-    nothing more. Manual rules place nothing (a baseline excepted, see the ranking
-    module)."""
+    scores changed, and syncs its rows; returns its group's entries under an automatic
+    rule (or once a migrated entry is placed), else none. Idempotent: the entries are
+    recomputed from every finished submission of the group, so running it twice, or late,
+    changes nothing more. Manual rules place nothing, except a baseline (see the ranking
+    module) and a submission migrated from an entry of the phase before (see
+    `carry_entries`)."""
     with transaction.atomic():
         top = (
             Submission.objects.select_related("phase__leaderboard")
@@ -282,37 +239,60 @@ def place_finished(submission_id: int) -> list[int]:
         )
         if top is None or top.status != Status.FINISHED.value:
             return []
-        if top.leaderboard_id is not None:
-            rows_changed(top.leaderboard_id)  # an entry: its scores may have changed
-        return _place_group(
+        leaderboard = top.phase.leaderboard
+        if leaderboard is None:
+            return []
+        standings.lock(leaderboard.pk)
+        carried = _place_carried(top, leaderboard)
+        placed = _place_group(
             top.phase,
             owner_id=top.owner_id,
             baseline=top.is_baseline,
             data_id=top.data_id if top.is_baseline else None,
+            touched=carried | {top.pk},  # an entry's scores may have changed
         )
+        if carried and not placed:
+            return sorted(_current_entries(_group(top), leaderboard))
+        return placed
 
 
 def entries_changed(phase: Phase, owner_id: int) -> list[int]:
     """Chooses a participant's entries again under an automatic rule, after one of their
     submissions was deleted or had its scores changed (Force_Best may then prefer another);
-    returns them. Under a manual rule their choice stands, and nothing changes."""
+    returns them. Under a manual rule their choice stands. The leaderboard's rows follow
+    either way (a deleted entry's row went with it)."""
     with transaction.atomic():
-        return _place_group(phase, owner_id=owner_id, baseline=False, data_id=None)
+        return _place_group(phase, owner_id=owner_id, baseline=False, data_id=None, recount=True)
 
 
-def _place_group(phase: Phase, *, owner_id: int, baseline: bool, data_id: int | None) -> list[int]:
+def _place_group(
+    phase: Phase,
+    *,
+    owner_id: int,
+    baseline: bool,
+    data_id: int | None,
+    touched: Collection[int] = (),
+    recount: bool = False,
+) -> list[int]:
+    """Chooses the group's entries under an automatic rule (a baseline's always) and syncs
+    the rows of those whose place changed and of `touched` (`recount`: and what depends on
+    every row, after a deletion)."""
     leaderboard = phase.leaderboard
     if leaderboard is None:
         return []
+    standings.lock(leaderboard.pk)
+    group = Q(phase_id=phase.pk, owner_id=owner_id, is_baseline=baseline)
+    if data_id is not None:
+        group &= Q(data_id=data_id)
     if baseline:
         rule = ranking.FORCE_LAST
     elif leaderboard.places_automatically:
         rule = leaderboard.submission_rule
     else:
+        standings.sync(leaderboard, phase, touched, recount=recount)
         return []
-    _lock(leaderboard)
     columns = list(leaderboard.columns.order_by("index"))
-    board = queries.board_def(_phase_with_tasks(phase), leaderboard, columns)
+    board = queries.rows_def(leaderboard, columns)
     rows = queries.score_rows(
         phase_id=phase.pk,
         columns=columns,
@@ -322,11 +302,35 @@ def _place_group(phase: Phase, *, owner_id: int, baseline: bool, data_id: int | 
         data_id=data_id,
     )
     chosen = ranking.automatic_entries(rule, board, ranking.entries(board, rows))
-    group = Q(phase_id=phase.pk, owner_id=owner_id, is_baseline=baseline)
-    if data_id is not None:
-        group &= Q(data_id=data_id)
-    _set_entries(group, leaderboard, chosen)
+    moved = _set_entries(group, leaderboard, chosen)
+    standings.sync(leaderboard, phase, moved | set(touched), recount=recount)
     return sorted(chosen)
+
+
+def carry_entries(migrated: Iterable[tuple[Submission, Submission]]) -> None:
+    """Remembers, for each (new submission, source) of a phase migration whose source was an
+    entry of the phase before, that the new one is to become an entry of its phase's
+    leaderboard once it finishes. Under an automatic rule the rule places it anyway; under a
+    manual one nobody would, so `place_finished` adds it as its owner would have."""
+    CarriedEntry.objects.bulk_create(
+        CarriedEntry(submission=new, source=source) for new, source in migrated
+    )
+
+
+def _place_carried(top: Submission, leaderboard: Leaderboard) -> set[int]:
+    """Adds a finished migrated entry under a manual rule (`ranking.after_carrying`);
+    returns the submissions whose place changed. The note is used once."""
+    carried = CarriedEntry.objects.filter(submission=top).first()
+    if carried is None:
+        return set()
+    carried.delete()
+    if leaderboard.places_automatically or top.is_baseline:
+        return set()
+    group = _group(top)
+    chosen = ranking.after_carrying(
+        leaderboard.submission_rule, _current_entries(group, leaderboard), top.pk
+    )
+    return _set_entries(group, leaderboard, chosen)
 
 
 def _manual_change(submission: Submission, *, by: Any, add: bool) -> list[int]:
@@ -345,7 +349,7 @@ def _manual_change(submission: Submission, *, by: Any, add: bool) -> list[int]:
             f"{top.status}"
         )
     with transaction.atomic():
-        _lock(leaderboard)
+        standings.lock(leaderboard.pk)
         group = _group(top)
         current = _current_entries(group, leaderboard)
         try:
@@ -357,7 +361,7 @@ def _manual_change(submission: Submission, *, by: Any, add: bool) -> list[int]:
                 )
         except ranking.RuleRefused as exc:
             raise EntryRefused(str(exc)) from None
-        _set_entries(group, leaderboard, chosen)
+        standings.sync(leaderboard, phase, _set_entries(group, leaderboard, chosen))
     return sorted(chosen)
 
 
@@ -376,35 +380,38 @@ def remove_entry(submission: Submission, *, by: Any) -> list[int]:
 
 def reapply(leaderboard: Leaderboard, phases: Iterable[Phase] | None = None) -> None:
     """After the leaderboard's definition changed, or it was attached to phases: entries of
-    its phases that pointed at another leaderboard now point at it, and under an automatic
-    rule every participant's entries are chosen again (a new rule, primary column or
-    sorting changes who is best)."""
+    its phases that pointed at another leaderboard now point at it, under an automatic rule
+    every participant's entries are chosen again (a new rule, primary column or sorting
+    changes who is best), and the rows of each phase are worked out again."""
     targets = list(phases) if phases is not None else list(leaderboard.phases.all())
+    standings.lock(leaderboard.pk)
     columns = list(leaderboard.columns.order_by("index"))
     for phase in targets:
         Submission.objects.filter(phase=phase, leaderboard__isnull=False).exclude(
             leaderboard=leaderboard
         ).update(leaderboard=leaderboard)
-        if not leaderboard.places_automatically:
-            continue
-        board = queries.board_def(_phase_with_tasks(phase), leaderboard, columns)
-        rows = queries.score_rows(
-            phase_id=phase.pk, columns=columns, fact_sheet=False, baseline=False
+        if leaderboard.places_automatically:
+            _choose_all(leaderboard, phase, columns)
+        standings.sync(leaderboard, phase)
+
+
+def _choose_all(leaderboard: Leaderboard, phase: Phase, columns: list[Column]) -> None:
+    board = queries.rows_def(leaderboard, columns)
+    rows = queries.score_rows(phase_id=phase.pk, columns=columns, fact_sheet=False, baseline=False)
+    by_owner: dict[int, list[ranking.Entry]] = {}
+    for entry in ranking.entries(board, rows):
+        by_owner.setdefault(entry.owner, []).append(entry)
+    chosen: set[int] = set()
+    for candidates in by_owner.values():
+        chosen |= ranking.automatic_entries(leaderboard.submission_rule, board, candidates)
+    group = Q(phase_id=phase.pk, is_baseline=False)
+    Submission.objects.filter(group, leaderboard__isnull=False).update(leaderboard=None)
+    ordered = sorted(chosen)
+    for start in range(0, len(ordered), UPDATE_CHUNK):
+        chunk = ordered[start : start + UPDATE_CHUNK]
+        Submission.objects.filter(group).filter(Q(pk__in=chunk) | Q(parent_id__in=chunk)).update(
+            leaderboard=leaderboard
         )
-        by_owner: dict[int, list[ranking.Entry]] = {}
-        for entry in ranking.entries(board, rows):
-            by_owner.setdefault(entry.owner, []).append(entry)
-        chosen: set[int] = set()
-        for candidates in by_owner.values():
-            chosen |= ranking.automatic_entries(leaderboard.submission_rule, board, candidates)
-        group = Q(phase_id=phase.pk, is_baseline=False)
-        Submission.objects.filter(group, leaderboard__isnull=False).update(leaderboard=None)
-        ordered = sorted(chosen)
-        for start in range(0, len(ordered), UPDATE_CHUNK):
-            chunk = ordered[start : start + UPDATE_CHUNK]
-            Submission.objects.filter(group).filter(
-                Q(pk__in=chunk) | Q(parent_id__in=chunk)
-            ).update(leaderboard=leaderboard)
 
 
 # Defining leaderboards
@@ -433,25 +440,36 @@ def save_leaderboard(
     leaderboard, its columns (matched to the existing ones by id, else by key: a column left
     out is deleted with its scores) and the phases that use it (a phase listed moves to it,
     one left out uses none). The definition was checked by `definition.problems`. Entries are
-    placed again under an automatic rule."""
+    placed again under an automatic rule, and the rows of its phases worked out again when
+    what they depend on changed."""
     with transaction.atomic():
         board = leaderboard or Leaderboard()
+        if leaderboard is not None:
+            standings.lock(leaderboard.pk)
         for name, value in fields.items():
             setattr(board, name, value)
-        board.ranking_token = uuid.uuid4()
         board.save()
         if columns is not None:
             _save_columns(board, columns)
         attached: list[Phase] = []
         if phases is not None:
             wanted = {phase.pk for phase in phases}
-            Phase.objects.filter(leaderboard=board).exclude(pk__in=wanted).update(leaderboard=None)
+            detached = list(
+                Phase.objects.filter(leaderboard=board)
+                .exclude(pk__in=wanted)
+                .values_list("pk", flat=True)
+            )
+            Phase.objects.filter(pk__in=detached).update(leaderboard=None)
+            standings.forget(board, detached)
             attached = list(Phase.objects.filter(pk__in=wanted).exclude(leaderboard=board))
             Phase.objects.filter(pk__in=wanted).update(leaderboard=board)
         if leaderboard is not None and board.places_automatically:
             reapply(board)
-        elif attached:
+            return board
+        if attached:
             reapply(board, attached)
+        for phase in board.phases.exclude(pk__in=[phase.pk for phase in attached]):
+            standings.ensure(board, phase)
     return board
 
 

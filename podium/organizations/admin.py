@@ -18,4 +18,4 @@ class OrganizationAdmin(admin.ModelAdmin[Organization]):
 
 @admin.register(Invite)
 class InviteAdmin(admin.ModelAdmin[Invite]):
-    list_display = ["organization", "email", "group", "accepted_at", "declined_at"]
+    list_display = ["organization", "email", "group", "expires_at", "accepted_at", "declined_at"]

@@ -18,6 +18,16 @@ class QueueQuerySet(models.QuerySet["Queue"]):
             return self.filter(is_public=True)
         return self.filter(Q(is_public=True) | Q(owner=user) | Q(organizers=user)).distinct()
 
+    def changeable_by(self, user: Any) -> QueueQuerySet:
+        """Queues the caller may rename, configure or delete, and whose broker URL and key
+        they may read: their own (all of them for platform admins). Organizers listed on a
+        queue use it for their competitions but do not change it."""
+        if getattr(user, "is_superuser", False):
+            return self
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(owner=user)
+
 
 class Queue(Timestamped):
     """A named queue on a broker. A competition with no queue uses the platform default."""
@@ -42,3 +52,8 @@ class Queue(Timestamped):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def broker_queue(self) -> str:
+        """The queue's name on its broker: what `podium-worker --queue` consumes."""
+        return f"podium-{self.key}"

@@ -296,13 +296,11 @@ def delete(submission: Submission, *, by: User | None = None) -> None:
             competition=top.phase.competition_id,
             details={"owner": top.owner.username, "status": top.status},
         )
-        boards = {row.leaderboard_id for row in tree if row.leaderboard_id is not None}
         phase, owner_id = top.phase, top.owner_id
         top.delete()
         _discard(files)
-        for board in boards:
-            leaderboards.rows_changed(board)
-        # Under Force_Best or Force_Last the participant's next entry takes its place.
+        # Its leaderboard row goes with it. Under Force_Best or Force_Last the participant's
+        # next entry takes its place; the leaderboard's rows follow either way.
         leaderboards.entries_changed(phase, owner_id)
 
 
@@ -347,9 +345,7 @@ def update_fact_sheet(submission: Submission, *, answers: object) -> Submission:
     checked = rules.check_fact_sheet(top.phase.competition.fact_sheet, answers)
     top.fact_sheet_answers = checked or None
     top.save(update_fields=["fact_sheet_answers", "updated_at"])
-    if top.leaderboard_id is not None:  # answers shown on the leaderboard
-        leaderboards.rows_changed(top.leaderboard_id)
-    return top
+    return top  # a leaderboard reads the answers it shows with each page
 
 
 def set_public(submission: Submission, *, by: User, is_public: bool) -> Submission:

@@ -1,6 +1,8 @@
 """Migrating submissions from one phase to the next: each participant's leaderboard entries
 of the phase before run again on the new phase's tasks, as new submissions (lifecycle's
-re-run machinery, past participant limits).
+re-run machinery, past participant limits). Once its run finishes, each becomes an entry of
+the new phase's leaderboard: by the rule under an automatic rule, and as carried over
+(podium.leaderboards.services.carry_entries) under a manual one, where nobody would add it.
 
 The scheduler migrates into a phase at its start when `auto_migrate_to_this_phase` is set,
 exactly once (`migrate_due_phases`); organizers migrate out of a phase by hand
@@ -20,6 +22,7 @@ from podium.accounts.models import User
 from podium.audit import services as audit
 from podium.audit.models import Action
 from podium.competitions.models import Phase
+from podium.leaderboards import services as leaderboards
 from podium.submissions import lifecycle, services
 from podium.submissions.models import Submission
 from podium_worker.protocol import Status
@@ -58,13 +61,17 @@ def _migrate(target: Phase, *, source: Phase, by: User | None) -> int:
     tasks = services.tasks_of(target)
     entries = migration_sources(source)
     who = by.username if by is not None else "the scheduler"
+    carried = []
     for entry in entries:
-        lifecycle.run_again(
+        new = lifecycle.run_again(
             entry,
             phase=target,
             tasks=tasks,
             detail=f"migrated from submission {entry.pk} of phase {source.name!r} by {who}",
         )
+        if entry.leaderboard_id is not None:
+            carried.append((new, entry))
+    leaderboards.carry_entries(carried)
     Phase.objects.filter(pk=target.pk).update(has_been_migrated=True)
     target.has_been_migrated = True
     audit.record(

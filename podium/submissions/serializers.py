@@ -172,7 +172,9 @@ class SubmissionCreateSerializer(serializers.Serializer[Any]):
         queryset=Organization.objects.all(),
         required=False,
         allow_null=True,
-        help_text="Submit on behalf of this organization, of which the caller is a member.",
+        help_text="Submit on behalf of this organization, in which the caller is an owner, "
+        "manager or participant; it may have no more members than the competition's "
+        "max_team_size.",
     )
     fact_sheet_answers = serializers.JSONField(
         required=False,

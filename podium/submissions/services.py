@@ -19,6 +19,7 @@ from podium.accounts.models import User
 from podium.competitions.models import Phase, Task
 from podium.datasets import services as datasets
 from podium.datasets.models import Data
+from podium.organizations import services as organizations
 from podium.organizations.models import Organization
 from podium.participation.models import Participant
 from podium.submissions import dispatch, rules
@@ -126,7 +127,8 @@ def create_submission(
 
     Refused with a reason, and with nothing created, counted or queued, when the user is
     not an approved participant, the phase is not open, a limit is reached, the fact sheet
-    answers do not fit the questions, or the file is not an acceptable zip. Organizers and
+    answers do not fit the questions, the file is not an acceptable zip, or the user may
+    not submit for `organization` (see organizations.check_may_act_for). Organizers and
     platform admins may submit to any phase of their competition at any time, to test it.
     Limits count every submission made (failed ones too) and hold under concurrency: the
     participant's row is locked while counting and creating.
@@ -141,8 +143,6 @@ def create_submission(
         answers = rules.check_fact_sheet(competition.fact_sheet, fact_sheet_answers)
     except rules.AnswersInvalid as exc:
         raise SubmissionRefused(f"fact sheet: {exc}") from None
-    if organization is not None and not organization.memberships.filter(user=user).exists():
-        raise SubmissionForbidden(f"you are not a member of {organization.name}")
     tasks = tasks_of(phase)
     if stream is not None:
         _check_archive(stream)
@@ -164,6 +164,15 @@ def create_submission(
             if not phase.is_open():
                 raise SubmissionRefused(f"phase {phase.name!r} is not open for submissions")
             _check_limits(phase, user)
+        if organization is not None:
+            try:
+                organizations.check_may_act_for(
+                    organization=organization, user=user, competition=competition
+                )
+            except organizations.NotAllowed as exc:
+                raise SubmissionForbidden(str(exc)) from None
+            except organizations.OrganizationError as exc:
+                raise SubmissionRefused(str(exc)) from None
         if stream is not None:
             try:
                 data = datasets.store(

@@ -1,12 +1,13 @@
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from podium.accounts import services as accounts
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_token_signs_the_caller_in(draft, organizer):
-    token = Token.objects.create(user=organizer)
+    _, token = accounts.create_token(user=organizer, name="laptop")
     client = APIClient()
 
     signed_in = client.get(f"/api/competitions/{draft.pk}/", HTTP_AUTHORIZATION=f"Token {token}")

@@ -279,9 +279,10 @@ CASES = [
         lambda ids: {"reason": "Shared accounts"},
         codes(401, 404, 404, 403, 200, 200, 200),
     ),
-    # the seed's participant writes do not exist: registration goes through the competition
-    Case("POST", "/api/participants/", lambda ids: {}, codes(401, *[405] * 6)),
-    Case("DELETE", "/api/participants/{approved}/", None, codes(401, *[405] * 6)),
+    # the seed's participant writes (tests/participation/test_authorization_participation.py
+    # has the rest): a registration names its competition; a participant withdraws their own
+    Case("POST", "/api/participants/", lambda ids: {}, codes(401, *[400] * 6)),
+    Case("DELETE", "/api/participants/{approved}/", None, codes(401, 404, 404, *[204] * 4)),
     # submissions
     Case("GET", "/api/submissions/", None, EVERYONE),
     Case(

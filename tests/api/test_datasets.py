@@ -50,7 +50,9 @@ def test_an_upload_over_the_quota_is_refused_and_leaves_nothing(api, organizer, 
 
     assert response.status_code == 400
     assert response.json() == {
-        "file": ["storage quota exceeded: 11 bytes needed, quota is 10 bytes"]
+        "file": [
+            "storage quota exceeded: 0 bytes used + 11 bytes uploaded = 11 bytes, quota is 10 bytes"
+        ]
     }
     assert Data.objects.count() == 0
     assert not storage.exists() or list(storage.rglob("*.*")) == []

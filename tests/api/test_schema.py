@@ -29,6 +29,20 @@ OPERATIONS = {
     ("post", "/api/participants/{id}/approve/"),
     ("post", "/api/participants/{id}/deny/"),
     ("post", "/api/participants/{id}/revoke/"),
+    # registration: the seed's participant writes and emails, the form, the allow-list,
+    # applicants keys and the applicants they read, organizer emails, contact forms
+    ("post", "/api/participants/"),
+    *((method, "/api/participants/{id}/") for method in ("put", "patch", "delete")),
+    ("post", "/api/participants/{id}/send_email/"),
+    ("post", "/api/competitions/{id}/email_all_participants/"),
+    ("get", "/api/competitions/{id}/emails/"),
+    *((method, "/api/competitions/{id}/registration_form/") for method in ("get", "put")),
+    *((method, "/api/competitions/{id}/allow_list/") for method in ("get", "put")),
+    *((method, "/api/competitions/{id}/applicants_keys/") for method in ("get", "post")),
+    ("delete", "/api/competitions/{id}/applicants_keys/{key_id}/"),
+    ("get", "/api/competitions/{id}/applicants/"),
+    ("post", "/api/competitions/{id}/contact/"),
+    ("post", "/api/contact/"),
     ("get", "/api/phases/{id}/rerun_submissions/"),
     ("post", "/api/phases/{id}/rerun_submissions/"),
     *((method, "/api/submissions/") for method in ("get", "post")),
@@ -60,6 +74,40 @@ OPERATIONS = {
     ("post", "/api/worker/submissions/{id}/heartbeat/"),
     ("post", "/api/worker/submissions/{id}/report/"),
     ("put", "/api/worker/submissions/{id}/outputs/{kind}/"),
+    # the platform hosts' tools: queues, data groups, analytics, quota cleanup
+    *((method, "/api/queues/") for method in ("get", "post")),
+    *((method, "/api/queues/{id}/") for method in ("get", "put", "patch", "delete")),
+    *((method, "/api/data_groups/") for method in ("get", "post")),
+    *((method, "/api/data_groups/{id}/") for method in ("get", "put", "patch", "delete")),
+    ("get", "/api/analytics/"),
+    ("get", "/api/user_quota_cleanup/"),
+    ("post", "/api/user_quota_cleanup/"),
+    # organizations (teams)
+    *((method, "/api/organizations/") for method in ("get", "post")),
+    *((method, "/api/organizations/{id}/") for method in ("get", "put", "patch")),
+    ("post", "/api/organizations/validate_invite/"),
+    ("post", "/api/organizations/{id}/invite_users/"),
+    ("post", "/api/organizations/{id}/update_member_group/"),
+    ("delete", "/api/organizations/{id}/delete_member/"),
+    ("delete", "/api/organizations/{id}/delete_organization/"),
+    # accounts: one's own account and avatar, public profiles, API tokens, the token exchange
+    *((method, "/api/users/me/") for method in ("get", "patch", "delete")),
+    *((method, "/api/users/me/avatar/") for method in ("post", "delete")),
+    ("get", "/api/users/{username}/"),
+    *((method, "/api/users/me/tokens/") for method in ("get", "post")),
+    ("delete", "/api/users/me/tokens/{id}/"),
+    ("post", "/api/auth/token/"),
+    # forums: a competition's forum and its settings, threads, posts, moderation, following
+    *((method, "/api/competitions/{id}/forum/") for method in ("get", "patch")),
+    *((method, "/api/forum_threads/") for method in ("get", "post")),
+    *((method, "/api/forum_threads/{id}/") for method in ("get", "patch", "delete")),
+    *(
+        (method, f"/api/forum_threads/{{id}}/{name}/")
+        for name in ("pin", "lock", "follow")
+        for method in ("post", "delete")
+    ),
+    *((method, "/api/forum_threads/{id}/posts/") for method in ("get", "post")),
+    *((method, "/api/forum_posts/{id}/") for method in ("get", "patch", "delete")),
     # large uploads
     *((method, "/api/uploads/") for method in ("get", "post")),
     *((method, "/api/uploads/{id}/") for method in ("get", "delete")),

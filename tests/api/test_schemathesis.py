@@ -64,9 +64,9 @@ def in_process():
 
 @pytest.fixture
 def token(world, organizer, in_process):
-    from rest_framework.authtoken.models import Token
+    from podium.accounts import services as accounts
 
-    return Token.objects.create(user=organizer).key
+    return accounts.create_token(user=organizer, name="schemathesis")[1]
 
 
 @pytest.mark.django_db(transaction=False)

@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from podium.bundles.dates import DateError, parse
+from podium_bundle.dates import DateError, parse
 
 
 @pytest.mark.parametrize(

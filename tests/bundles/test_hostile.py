@@ -22,13 +22,13 @@ from pathlib import Path
 import pytest
 
 from podium.accounts.models import User
-from podium.bundles import yamlsafe
-from podium.bundles.problems import BundleInvalid
 from podium.bundles.services import ImportResult, check_bundle, import_bundle
 from podium.competitions.models import Competition, Page, Phase, PhaseTask, Solution, Task
 from podium.datasets import services as datasets
 from podium.datasets.models import Data
 from podium.leaderboards.models import Column, Leaderboard
+from podium_bundle import yamlsafe
+from podium_bundle.problems import BundleInvalid
 from podium_worker import archive
 from tests.bundles.hostile_corpus import (
     MB,

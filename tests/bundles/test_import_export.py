@@ -14,10 +14,10 @@ from django.core.management import CommandError, call_command
 
 from podium.accounts.models import User
 from podium.bundles.export import export_bundle
-from podium.bundles.problems import BundleInvalid
 from podium.bundles.services import import_bundle
 from podium.competitions.models import Competition, Phase, Solution, Task
 from podium.datasets.models import Data
+from podium_bundle.problems import BundleInvalid
 from tests.bundles.builders import minimal_document, write_bundle, zip_folder
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from podium.bundles import parser
-from podium.bundles.problems import BundleInvalid
+from podium_bundle import parser
+from podium_bundle.problems import BundleInvalid
 from podium_worker import archive
 from tests.bundles.builders import minimal_document, write_bundle, zip_folder
 

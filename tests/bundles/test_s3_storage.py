@@ -8,6 +8,7 @@ import socket
 from pathlib import Path
 
 import boto3
+import httpx
 import pytest
 from django.core.files.storage import default_storage
 from moto.server import ThreadedMotoServer
@@ -33,6 +34,8 @@ def s3(settings, monkeypatch):
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
+    # moto keeps its buckets in process-wide state: start every test from an empty server
+    httpx.post(f"{endpoint}/moto-api/reset").raise_for_status()
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(name, "testing")
     client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")

@@ -31,12 +31,17 @@ def competition(organizer):
         terms="<p onclick='steal()'>Be fair</p>",
     )
     Page.objects.create(competition=competition, index=0, title="Overview", content=HOSTILE_PAGE)
-    Phase.objects.create(competition=competition, name="Dev", start=timezone.now())
     visible = Leaderboard.objects.create(competition=competition, title="Main board", key="main")
     Column.objects.create(leaderboard=visible, index=0, title="WER", key="wer")
     Column.objects.create(leaderboard=visible, index=1, title="Secret metric", key="s", hidden=True)
-    Leaderboard.objects.create(
+    private = Leaderboard.objects.create(
         competition=competition, title="Private board", key="p", hidden=True, index=1
+    )
+    Phase.objects.create(
+        competition=competition, name="Dev", start=timezone.now(), leaderboard=visible
+    )
+    Phase.objects.create(
+        competition=competition, name="Internal", index=1, start=timezone.now(), leaderboard=private
     )
     return competition
 
@@ -56,7 +61,7 @@ def test_a_competition_page_shows_sanitized_pages_under_a_content_security_polic
     response = client.get(f"/competitions/{competition.pk}/")
     assert response.status_code == 200
     body = response.content.decode()
-    assert "<h1>Welcome</h1>" in body
+    assert "<h3>Welcome</h3>" in body
     assert "pwned" not in body
     assert "onerror" not in body
     assert "javascript:" not in body
@@ -70,14 +75,22 @@ def test_a_competition_page_shows_sanitized_pages_under_a_content_security_polic
 
 
 def test_hidden_leaderboards_and_columns_show_to_organizers_only(client, competition, organizer):
-    body = client.get(f"/competitions/{competition.pk}/").content.decode()
+    internal = competition.phases.get(name="Internal").pk
+    results = f"/competitions/{competition.pk}/results/"
+    body = (
+        client.get(results).content.decode()
+        + client.get(f"{results}?phase={internal}").content.decode()
+    )
     assert ("Main board" in body, "Private board" in body, "Secret metric" in body) == (
         True,
         False,
         False,
     )
     client.force_login(organizer)
-    body = client.get(f"/competitions/{competition.pk}/").content.decode()
+    body = (
+        client.get(results).content.decode()
+        + client.get(f"{results}?phase={internal}").content.decode()
+    )
     assert ("Main board" in body, "Private board" in body, "Secret metric" in body) == (
         True,
         True,

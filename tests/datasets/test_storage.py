@@ -55,6 +55,9 @@ def test_the_quota_counts_every_row_and_refuses_what_does_not_fit(owner):
     services.store_bytes(owner=owner, kind="input_data", name="a", content=b"123456")
     with pytest.raises(services.QuotaExceeded) as raised:
         services.store_bytes(owner=owner, kind="input_data", name="b", content=b"12345")
-    assert str(raised.value) == "storage quota exceeded: 11 bytes needed, quota is 10 bytes"
+    assert str(raised.value) == (
+        "storage quota exceeded: 6 bytes used + 5 bytes uploaded = 11 bytes, quota is 10 bytes"
+    )
+    assert (raised.value.used, raised.value.size, raised.value.quota) == (6, 5, 10)
     assert Data.objects.count() == 1
     assert Data.objects.counted_for(owner).bytes_used() == 6

@@ -11,15 +11,18 @@ from collections.abc import Iterable
 from typing import Any
 
 import pytest
+from django.test import TestCase
 
 from podium.accounts.models import User
 from podium.competitions.models import Competition, Phase
 from podium.datasets.models import Data
+from podium.leaderboards.keys import CUSTOM_PREFIX
 from podium.leaderboards.models import Column, Leaderboard
 from podium.organizations.models import Organization
 from podium.participation.models import Participant
-from podium.submissions.models import Submission, SubmissionScore
+from podium.submissions.models import Submission
 from podium.submissions.reports import Report, receive
+from podium.submissions.scores import set_custom_metrics
 from podium.submissions.services import start_submission
 from podium_worker.protocol import Status
 from tests.factories import make_data, make_participant, make_phase, make_task, make_user
@@ -124,11 +127,14 @@ def timed(seconds: float, machine: dict[str, Any] | None = None) -> dict[str, An
 
 
 def post_custom(submission: Submission, key: str, value: float) -> None:
-    """What the organizers' custom metrics endpoint stores: a score of the custom column."""
-    column = Column.objects.get(leaderboard=submission.phase.leaderboard, key=key)
-    SubmissionScore.objects.update_or_create(
-        submission=submission, column=column, defaults={"value": value}
-    )
+    """The organizers' custom metrics endpoint: the metric stored, the custom column's score
+    written, and the submission placed again once that commits."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        set_custom_metrics(
+            submission,
+            by=submission.phase.competition.created_by,
+            values={key.removeprefix(CUSTOM_PREFIX): value},
+        )
 
 
 @pytest.fixture

@@ -314,3 +314,93 @@ def test_what_a_viewer_sees_of_a_row():
         None,
         "",
     )
+
+
+# Pieces of `rank` for reading one page of kept rows
+
+
+NUMBERS = [
+    float("-inf"),
+    -1e300,
+    -2.5,
+    -1.0,
+    -5e-324,
+    -0.0,
+    0.0,
+    5e-324,
+    1e-9,
+    0.5,
+    1.0,
+    2.5,
+    1e300,
+    float("inf"),
+]
+
+
+@pytest.mark.parametrize("sorting", ["desc", "asc"])
+def test_order_keys_compare_as_score_keys_do(sorting):
+    columns = [ColumnDef(key="a", index=0, sorting=sorting), ColumnDef(key="b", index=1)]
+    entries = [
+        ranking.Entry(submission=0, owner=0, name="", scores={"a": a, "b": b})
+        for a in [*NUMBERS, None]
+        for b in (-1.0, 0.0, None)
+    ]
+
+    for one in entries:
+        for other in entries:
+            by_score = ranking.score_key(columns, one), ranking.score_key(columns, other)
+            by_order = ranking.order_key(columns, one), ranking.order_key(columns, other)
+            assert (by_order[0] < by_order[1], by_order[0] == by_order[1]) == (
+                by_score[0] < by_score[1],
+                by_score[0] == by_score[1],
+            ), (one.scores, other.scores)
+
+
+def test_an_order_key_is_eight_bytes_a_column():
+    columns = [SCORE, TIME]
+    entry = ranking.Entry(submission=0, owner=0, name="", scores={"score": 0.5})
+
+    assert len(ranking.order_key(columns, entry)) == 16
+    assert ranking.order_key([], entry) == b""
+
+
+def test_a_pages_ranks_count_the_rows_before_it_and_its_edges_off_the_page():
+    # The whole board: keys a a | b c c | c d, and a baseline keyed c on the page.
+    page = [(b"b", False), (b"c", False), (b"c", True), (b"c", False)]
+
+    assert ranking.page_ranks(page, 2, {b"b": 1, b"c": 3}) == [
+        (3, False),
+        (4, True),
+        (None, False),
+        (4, True),
+    ]
+
+
+def test_a_page_inside_one_tie_shares_its_rank():
+    page = [(b"k", False), (b"k", False)]
+
+    assert ranking.page_ranks(page, 7, {b"k": 5}) == [(8, True), (8, True)]
+
+
+def test_a_page_of_baselines_takes_no_rank():
+    assert ranking.page_ranks([(b"k", True)], 0, {b"k": 0}) == [(None, False)]
+
+
+@pytest.mark.parametrize(
+    ("rule", "current", "expected"),
+    [
+        ("Add", set(), {5}),
+        ("Add", {3}, {5}),
+        ("Add", {8}, {8}),
+        ("Add_And_Delete", {3}, {5}),
+        ("Add_And_Delete", {8}, {8}),
+        ("Add_And_Delete_Multiple", {3, 8}, {3, 5, 8}),
+    ],
+)
+def test_a_carried_entry_is_added_unless_a_later_entry_stands(rule, current, expected):
+    assert ranking.after_carrying(rule, current, 5) == expected
+
+
+def test_no_entry_is_carried_by_hand_under_an_automatic_rule():
+    with pytest.raises(ValueError, match="Force_Best is not a manual rule"):
+        ranking.after_carrying("Force_Best", set(), 5)

@@ -186,7 +186,11 @@ def test_submitting_for_an_organization_needs_membership(participant, phase, org
     team = Organization.objects.create(name="Team", created_by=organizer)
     with pytest.raises(SubmissionRefused, match=r"^you are not a member of Team$"):
         submit(participant, phase, organization=team)
-    Membership.objects.create(organization=team, user=participant)
+    membership = Membership.objects.create(organization=team, user=participant)
+    with pytest.raises(SubmissionRefused, match=r"^you are a member of Team; only its owners"):
+        submit(participant, phase, organization=team)
+    membership.group = Membership.Group.PARTICIPANT
+    membership.save()
     assert submit(participant, phase, organization=team).organization == team
 
 

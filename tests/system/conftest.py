@@ -149,7 +149,7 @@ class Instance:
 
     def token(self, username: str) -> str:
         if username not in self.tokens:
-            output = self.server("drf_create_token", username)
+            output = self.server("create_token", username)
             self.tokens[username] = output.split()[2]
         return self.tokens[username]
 

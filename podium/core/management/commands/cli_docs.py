@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from django.core.management import load_command_class
+from django.core.management import get_commands, load_command_class
 from django.core.management.base import BaseCommand
 
 from podium_worker import app
@@ -18,6 +18,7 @@ COMMANDS = (
     "scheduler",
     "demo",
     "createuser",
+    "create_token",
     "import_bundle",
     "export_bundle",
     "submit",
@@ -87,7 +88,7 @@ instance's broker and queue.
 def render() -> str:
     sections = [HEADER]
     for name in COMMANDS:
-        command = load_command_class("podium.core", name)
+        command = load_command_class(get_commands()[name], name)
         spelled = name.replace("_", "-")
         parser = command.create_parser("podium-server", spelled)
         actions = [action for action in parser._actions if action.dest not in SHARED]

@@ -1,0 +1,31 @@
+"""podium-server create-token USERNAME [--name NAME]"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from podium.accounts import services
+from podium.accounts.models import User
+
+
+class Command(BaseCommand):
+    help = (
+        "Creates an API token for a user and prints its key, once (for scripts and CI; "
+        "people use `podium login` or POST /api/users/me/tokens/)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("username", help="the user the token signs in as")
+        parser.add_argument("--name", default="created by podium-server", help="the token's name")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        user = User.objects.filter(username=options["username"], is_active=True).first()
+        if user is None:
+            raise CommandError(f"no active user named {options['username']!r}")
+        try:
+            token, key = services.create_token(user=user, name=options["name"])
+        except services.TooManyTokens as refused:
+            raise CommandError(str(refused)) from None
+        self.stdout.write(f"Generated token {key} for user {user.username} ({token.name})")
