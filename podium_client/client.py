@@ -23,7 +23,7 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -280,11 +280,11 @@ class Client:
         username = self.me()["username"]
         registered = {
             row["competition"]: row["status"]
-            for row in self.participants()
+            for row in self._all("/api/participants/", {"mine": "true"})
             if row["user"] == username
         }
         mine = []
-        for competition in self.competitions():
+        for competition in self._all("/api/competitions/", {"mine": "true"}):
             if competition["created_by"] == username:
                 mine.append({**competition, "role": "owner"})
             elif competition["id"] in registered:
@@ -363,21 +363,89 @@ class Client:
         organization: int | None = None,
         progress: Progress | None = None,
     ) -> JSON:
-        """Uploads the zip at `path` (or a folder, zipped on the way) to `phase`, streamed
-        from disk, and answers the new submission, queued."""
+        """Uploads the zip at `path` (or a folder, zipped on the way) straight to the
+        server's storage (see `upload`), then creates the submission to `phase` from it and
+        answers the new submission, queued. A refused submission leaves no upload behind."""
         fields = {"phase": str(phase)}
         if fact_sheet_answers is not None:
             fields["fact_sheet_answers"] = _json_text(fact_sheet_answers)
         if organization is not None:
             fields["organization"] = str(organization)
-        with _as_zip(path) as archive, _Reading(archive, progress) as reading:
+        with _as_zip(path) as archive:
+            sent = self.upload(archive, name=_zip_name(path), progress=progress)
+        try:
             created: JSON = self.request(
-                "POST",
-                "/api/submissions/",
-                data=fields,
-                files={"file": (_zip_name(path), reading, "application/zip")},
+                "POST", "/api/submissions/", data={**fields, "upload": sent["id"]}
             )
+        except BaseException:
+            self._abandon(sent["id"])
+            raise
         return created
+
+    def upload(
+        self, path: Path, *, name: str | None = None, progress: Progress | None = None
+    ) -> JSON:
+        """Sends the file at `path` through /api/uploads/: declared, then streamed from disk
+        straight to the server's storage (one PUT on local storage, a PUT per part to signed
+        URLs on S3), then completed. Answers the completed upload, whose `id` a submission
+        takes. An upload that fails half-way is aborted, with what it had sent."""
+        size = path.stat().st_size
+        declared: JSON = self.request(
+            "POST", "/api/uploads/", json={"name": name or path.name, "size": size}
+        )
+        try:
+            if declared["method"] == "parts":
+                sent = self._send_parts(path, declared, progress)
+                body: JSON = {"parts": sent}
+            else:
+                self._send_whole(path, declared["url"], progress)
+                body = {}
+            done: JSON = self.request("POST", f"/api/uploads/{declared['id']}/complete/", json=body)
+        except BaseException:
+            self._abandon(declared["id"])
+            raise
+        return done
+
+    def _send_whole(self, path: Path, url: str, progress: Progress | None) -> None:
+        size = path.stat().st_size
+        headers = {
+            **self._auth(),
+            "Content-Type": "application/octet-stream",
+            # A length, not chunked encoding: WSGI servers read bodies by their length.
+            "Content-Length": str(size),
+        }
+        with self._calling("PUT", url), path.open("rb") as stream:
+            response = self._http.put(
+                _relative(url), content=_chunks(stream, size, 0, size, progress), headers=headers
+            )
+        self._decode(response, "PUT", url)
+
+    def _send_parts(self, path: Path, declared: JSON, progress: Progress | None) -> list[JSON]:
+        size, part_size = path.stat().st_size, int(declared["part_size"])
+        sent = []
+        # Signed URLs are their own key, and may be another host: no token goes there.
+        with httpx.Client(timeout=self._timeout) as storage, path.open("rb") as stream:
+            for part in declared["parts"]:
+                start = (int(part["number"]) - 1) * part_size
+                length = min(part_size, size - start)
+                with self._calling("PUT", f"part {part['number']}"):
+                    response = storage.put(
+                        part["url"],
+                        content=_chunks(stream, length, start, size, progress),
+                        headers={"Content-Length": str(length)},
+                    )
+                if not response.is_success:
+                    raise self._error(
+                        response, "PUT", f"part {part['number']}", None, is_json=False
+                    )
+                sent.append({"number": part["number"], "etag": response.headers["ETag"]})
+        return sent
+
+    def _abandon(self, upload: str) -> None:
+        """Aborts an upload that will not be used; a failure to do so is left to the server,
+        which removes uploads nobody completed or used within a day."""
+        with suppress(ApiError, ConnectionFailed):
+            self.request("DELETE", f"/api/uploads/{upload}/")
 
     def submissions(
         self, *, phase: int | None = None, mine: bool = False, status: str | None = None
@@ -492,6 +560,23 @@ class Client:
         """Saves the competition as a bundle zip at `destination` (organizers)."""
         path = f"/api/competitions/{competition}/export_bundle/"
         return self._stream_to(path, destination, progress, authenticated=True)
+
+
+def _chunks(
+    stream: Any, length: int, start: int, total: int, progress: Progress | None
+) -> Iterator[bytes]:
+    """`length` bytes of `stream` from `start`, a chunk at a time, reporting how far into
+    the whole file (`total` bytes) they are."""
+    stream.seek(start)
+    left = length
+    while left > 0:
+        chunk = stream.read(min(CHUNK, left))
+        if not chunk:
+            raise OSError(f"the file shrank while it was being sent ({total} bytes expected)")
+        left -= len(chunk)
+        if progress is not None:
+            progress(start + length - left, total)
+        yield chunk
 
 
 def _clean(params: dict[str, Any] | None) -> dict[str, Any] | None:

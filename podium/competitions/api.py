@@ -13,7 +13,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Prefetch, ProtectedError, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, ProtectedError, Q, QuerySet
+from django.http import FileResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -25,11 +26,13 @@ from drf_spectacular.utils import (
 )
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
+from podium.bundles.export import export_bundle as write_bundle
 from podium.bundles.problems import BundleInvalid
 from podium.bundles.services import import_bundle
 from podium.competitions import services
@@ -75,6 +78,24 @@ PHASE_STATUS_PARAMETER = OpenApiParameter(
 )
 
 
+def slug_name(title: str) -> str:
+    """A file name made from a competition's title: letters, digits and dashes."""
+    return re.sub(r"[^A-Za-z0-9]+", "-", title).strip("-").lower()[:60]
+
+
+def mine_filter(request: Request) -> bool:
+    """`?mine=true`: only the caller's own competitions. Anonymous callers have none."""
+    raw = request.query_params.get("mine")
+    if raw is None:
+        return False
+    value = raw.strip().lower()
+    if value not in ("true", "false", "1", "0"):
+        raise serializers.ValidationError({"mine": ["expected true or false"]})
+    if value in ("true", "1") and not request.user.is_authenticated:
+        raise NotAuthenticated("log in to list your own competitions")
+    return value in ("true", "1")
+
+
 def status_filter(request: Request) -> str | None:
     raw = request.query_params.get("status")
     if raw is None:
@@ -90,7 +111,15 @@ def status_filter(request: Request) -> str | None:
     list=extend_schema(
         summary="List competitions",
         description="Competitions the caller may see, newest first: every published one, and "
-        "the unpublished ones the caller organizes (all of them for platform admins).",
+        "the unpublished ones the caller organizes (all of them for platform admins). With "
+        "`mine=true`, only the ones the caller organizes or has registered in (any status).",
+        parameters=[
+            OpenApiParameter(
+                "mine",
+                OpenApiTypes.BOOL,
+                description="Only competitions the caller organizes or has registered in.",
+            )
+        ],
     ),
     create=extend_schema(
         summary="Create a competition",
@@ -126,6 +155,13 @@ class CompetitionViewSet(viewsets.ModelViewSet[Competition]):
         user = self.request.user
         queryset = Competition.objects.visible_to(user).select_related("created_by")
         if self.action == "list":
+            if mine_filter(self.request):
+                # The caller's own, even for platform admins, who may see every competition.
+                organized = Competition.objects.filter(
+                    Q(created_by=user) | Q(collaborators=user)
+                ).values("pk")
+                registered = Participant.objects.filter(user=user).values("competition")
+                queryset = queryset.filter(Q(pk__in=organized) | Q(pk__in=registered))
             return queryset.order_by("-created_at", "-pk")
         organized = Competition.objects.organized_by(user).filter(pk=OuterRef("pk"))
         return queryset.annotate(caller_organizes=Exists(organized)).prefetch_related(
@@ -142,7 +178,9 @@ class CompetitionViewSet(viewsets.ModelViewSet[Competition]):
 
     def check_object_permissions(self, request: Request, obj: Any) -> None:
         super().check_object_permissions(request, obj)
-        if request.method in permissions.SAFE_METHODS or self.action == "register":
+        if self.action == "register" or (
+            request.method in permissions.SAFE_METHODS and self.action != "export_bundle"
+        ):
             return
         if self.action == "destroy":
             allowed, message = Competition.objects.owned_by(request.user), "only its owner"
@@ -172,6 +210,36 @@ class CompetitionViewSet(viewsets.ModelViewSet[Competition]):
     def toggle_publish(self, request: Request, pk: str | None = None) -> Response:
         competition = services.toggle_publish(self.get_object(), by=caller(request))
         return self._detail(competition)
+
+    @extend_schema(
+        summary="Export a competition as a bundle",
+        description="A zip in the bundle format (competition.yaml with its pages, phases, "
+        "tasks, data files and leaderboards) that upload_bundle, here or on another Podium, "
+        "imports as a new competition. Submissions and participants are not included. "
+        "A competition still missing what a bundle requires (a logo, terms, a task in every "
+        "phase, a leaderboard) is exported as it is, and must be completed before it "
+        "imports. Organizers only.",
+        responses={
+            (200, "application/zip"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The bundle, as an attachment."
+            )
+        },
+    )
+    @action(detail=True, methods=["get"], permission_classes=[permissions.IsAuthenticated])
+    def export_bundle(self, request: Request, pk: str | None = None) -> FileResponse:
+        competition = self.get_object()
+        # Written to a temporary file, then streamed; the file goes when the response closes.
+        archive = tempfile.NamedTemporaryFile(prefix="podium-export-", suffix=".zip")  # noqa: SIM115
+        try:
+            write_bundle(competition, Path(archive.name))
+            archive.seek(0)
+        except BaseException:
+            archive.close()
+            raise
+        name = f"{slug_name(competition.title) or 'competition'}-{competition.pk}.zip"
+        return FileResponse(
+            archive, as_attachment=True, filename=name, content_type="application/zip"
+        )
 
     @extend_schema(
         summary="List published competitions",

@@ -168,6 +168,8 @@ class ParticipantViewSet(
                 queryset = queryset.filter(competition_id=filters.validated_data["competition"])
             if "status" in filters.validated_data:
                 queryset = queryset.filter(status=filters.validated_data["status"])
+            if filters.validated_data["mine"]:
+                queryset = queryset.filter(user_id=self.request.user.pk)
         return (
             queryset.select_related("user", "decided_by", "competition")
             .prefetch_related("applications__decided_by")

@@ -124,6 +124,9 @@ class ParticipantFilterSerializer(serializers.Serializer[Any]):
         required=False,
         help_text="Only the registrations with this status.",
     )
+    mine = serializers.BooleanField(
+        required=False, default=False, help_text="Only the caller's own registrations."
+    )
 
 
 class ReasonSerializer(serializers.Serializer[Any]):

@@ -1,7 +1,10 @@
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from podium.bundles.services import import_bundle
+from podium.competitions.api import slug_name
 from podium.competitions.models import Competition, Page
 from podium.participation.models import Participant
 from tests.factories import (
@@ -13,6 +16,7 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def titles(response):
@@ -26,6 +30,61 @@ def test_a_list_shows_published_competitions_and_the_drafts_one_organizes(
     assert titles(api(outsider).get("/api/competitions/")) == ["Published"]
     assert titles(api(collaborator).get("/api/competitions/")) == ["Draft", "Published"]
     assert titles(api(admin).get("/api/competitions/")) == ["Draft", "Published"]
+
+
+def test_mine_lists_the_competitions_one_organizes_or_registered_in(
+    api, competition, draft, organizer, collaborator, outsider, admin
+):
+    other = make_competition(title="Other", owner=make_user("olga"), published=True)
+    denied = make_competition(title="Denied", owner=make_user("dora"), published=True)
+    make_participant(user=outsider, competition=other, status=Participant.Status.PENDING)
+    make_participant(user=outsider, competition=denied, status=Participant.Status.DENIED)
+
+    assert titles(api(outsider).get("/api/competitions/?mine=true")) == ["Denied", "Other"]
+    assert titles(api(collaborator).get("/api/competitions/?mine=true")) == [
+        "Draft",
+        "Published",
+    ]
+    assert titles(api(outsider).get("/api/competitions/?mine=false")) == [
+        "Denied",
+        "Other",
+        "Published",
+    ]
+    # Platform admins see every competition, but only their own are theirs.
+    assert titles(api(admin).get("/api/competitions/?mine=true")) == []
+
+
+def test_mine_needs_an_account_and_a_boolean(api, competition, outsider):
+    anonymous = api(None).get("/api/competitions/?mine=true")
+    assert anonymous.status_code == 401
+    assert anonymous.json() == {"detail": "log in to list your own competitions"}
+    wrong = api(outsider).get("/api/competitions/?mine=maybe")
+    assert wrong.status_code == 400
+    assert wrong.json() == {"mine": ["expected true or false"]}
+
+
+def test_an_organizer_exports_a_bundle_that_imports_as_the_same_competition(
+    api, organizer, tmp_path
+):
+    competition = import_bundle(source=EXAMPLES / "iris-results", owner=organizer).competition
+
+    response = api(organizer).get(f"/api/competitions/{competition.pk}/export_bundle/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    name = f"{slug_name(competition.title)}-{competition.pk}.zip"
+    assert response["Content-Disposition"] == f'attachment; filename="{name}"'
+    target = tmp_path / "bundle.zip"
+    target.write_bytes(b"".join(response.streaming_content))
+    copy = import_bundle(source=target, owner=organizer).competition
+    assert copy.pk != competition.pk
+    assert copy.title == competition.title
+    assert list(copy.phases.values_list("name", "index")) == list(
+        competition.phases.values_list("name", "index")
+    )
+    assert list(copy.leaderboards.values_list("key", flat=True)) == list(
+        competition.leaderboards.values_list("key", flat=True)
+    )
 
 
 def test_the_public_list_leaves_drafts_out_even_for_their_organizers(

@@ -105,22 +105,42 @@ def test_bundle_upload_needs_an_account(podium, server, tmp_path):
     )
 
 
-def test_bundle_export_says_the_server_has_no_export_endpoint(
+def test_bundle_export_saves_a_bundle_that_imports_as_the_same_competition(
     podium, server, contest, organizer, tmp_path
 ):
-    # The REST API has no export yet (`podium-server export-bundle` is the server's only
-    # way); when it gets GET /api/competitions/{id}/export_bundle/, this test changes.
+    target = tmp_path / "exported"
+    target.mkdir()
+
+    ran = podium("bundle", "export", str(contest.id), "-o", str(target), "--json",
+                 token=token_for(organizer))  # fmt: skip
+
+    assert ran.code == 0, ran.stderr
+    assert ran.stderr.splitlines()[-1].startswith("Downloading the bundle: ")
+    saved = Path(ran.json()["path"])
+    assert saved.name == f"competition-{contest.id}.zip"
+    assert saved.parent == target
+    assert ran.json()["size"] == saved.stat().st_size
+    assert [path.name for path in target.iterdir()] == [saved.name]
+    checked = offline("bundle", "check", str(saved), "--json")
+    assert (checked.code, checked.json()["errors"]) == (0, [])
+    again = import_bundle(source=saved, owner=organizer).competition
+    original = Competition.objects.get(pk=contest.id)
+    assert again.pk != original.pk
+    assert again.title == original.title
+    assert list(again.phases.values_list("name", flat=True)) == list(
+        original.phases.values_list("name", flat=True)
+    )
+
+
+def test_bundle_export_is_for_organizers_only(podium, server, contest, entrant, tmp_path):
     target = tmp_path / "exported"
     target.mkdir()
 
     ran = podium("bundle", "export", str(contest.id), "-o", str(target),
-                 token=token_for(organizer))  # fmt: skip
+                 token=token_for(entrant))  # fmt: skip
 
-    assert ran.code == 5
-    assert ran.stderr.splitlines()[-1] == (
-        f"error: {server} cannot export bundles through its API; on the server, "
-        f"`podium-server export-bundle {contest.id} OUT.zip` does"
-    )
+    assert ran.code == 4
+    assert "only organizers may do this to a competition" in ran.stderr
     assert list(target.iterdir()) == []
 
 

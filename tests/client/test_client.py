@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import zipfile
+
 import pytest
 
+from podium.submissions.models import Submission
+from podium.uploads.models import Upload
 from podium_client import client as client_module
-from podium_client.client import ENDED, Client, server_url
+from podium_client.client import CHUNK, ENDED, Client, server_url
 from podium_client.errors import (
     AuthenticationFailed,
     BadRequest,
@@ -17,8 +22,12 @@ from podium_client.errors import (
     messages,
 )
 from podium_worker.protocol import TERMINAL
+from tests.bundles import test_s3_storage
 from tests.client.conftest import finish, results_zip, token_for, verified
 from tests.factories import make_competition, make_user
+
+s3 = test_s3_storage.s3
+UPLOAD_PART = 5 * 1024 * 1024  # S3's smallest part: the file takes two
 
 
 def test_a_list_is_read_page_after_page(server, organizer, monkeypatch):
@@ -34,7 +43,9 @@ def test_a_list_is_read_page_after_page(server, organizer, monkeypatch):
 
 def test_the_upload_progress_follows_the_file_to_its_end(server, contest, entrant, tmp_path):
     upload = tmp_path / "big.zip"
-    results_zip(tmp_path / "upload", content="y" * 300_000).rename(upload)
+    with zipfile.ZipFile(upload, "w") as archive:
+        archive.writestr("predictions.csv", "id,label\n1,setosa\n")
+        archive.writestr("noise.bin", os.urandom(5 * CHUNK + 1000))  # incompressible
     seen: list[tuple[int, int]] = []
 
     with Client(server, token_for(entrant)) as podium:
@@ -46,10 +57,39 @@ def test_the_upload_progress_follows_the_file_to_its_end(server, contest, entran
 
     size = upload.stat().st_size
     assert created["status"] == "submitted"
+    assert Submission.objects.get(pk=created["id"]).data.size == size
     assert seen[-1] == (size, size)
     assert {total for _, total in seen} == {size}
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
     assert len(seen) >= 5  # read in chunks, never whole
+
+
+def test_a_refused_submission_leaves_no_upload_behind(server, contest, applicant, tmp_path):
+    with Client(server, token_for(applicant)) as podium, pytest.raises(PermissionDenied):
+        podium.submit(phase=contest.phase, path=results_zip(tmp_path / "upload"))
+
+    assert not Submission.objects.exists()
+    assert not Upload.objects.exists()
+
+
+def test_on_s3_the_client_sends_parts_to_signed_urls(server, contest, entrant, s3, tmp_path):
+    upload = tmp_path / "big.zip"
+    with zipfile.ZipFile(upload, "w") as archive:
+        archive.writestr("predictions.csv", "id,label\n1,setosa\n")
+        archive.writestr("noise.bin", os.urandom(UPLOAD_PART + 1000))
+    seen: list[int] = []
+
+    with Client(server, token_for(entrant)) as podium:
+        created = podium.submit(
+            phase=contest.phase, path=upload, progress=lambda done, total: seen.append(done)
+        )
+
+    stored = Submission.objects.get(pk=created["id"]).data
+    assert stored.size == upload.stat().st_size
+    assert seen[-1] == upload.stat().st_size
+    keys = [item["Key"] for item in s3.list_objects_v2(Bucket="podium-test")["Contents"]]
+    assert f"instance/{stored.file.name}" in keys
+    assert not s3.list_multipart_uploads(Bucket="podium-test").get("Uploads")
 
 
 def test_errors_carry_the_status_and_the_servers_own_words(

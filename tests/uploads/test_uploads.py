@@ -179,7 +179,8 @@ def test_the_quota_counts_declared_sizes_of_pending_uploads(api, participant, se
 
     assert second.status_code == 413
     assert second.json() == {
-        "detail": "storage quota exceeded: 120 bytes needed, quota is 100 bytes"
+        "detail": "storage quota exceeded: 60 bytes used + 60 bytes uploaded = 120 bytes, "
+        "quota is 100 bytes"
     }
     assert Upload.objects.count() == 1
 
