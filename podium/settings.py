@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "podium.messaging",
     "podium.uploads",
     "podium.forums",
+    "podium.manage",
+    "podium.hosting",
     # After Podium's apps, so that podium.accounts' templates replace allauth's own.
     "allauth",
     "allauth.account",

@@ -18,5 +18,8 @@ urlpatterns = [
     path("mail/", include("podium.messaging.urls")),
     path("", include("podium.accounts.urls")),
     path("organizations/", include("podium.organizations.urls")),
+    path("forums/", include("podium.forums.urls")),
+    path("manage/", include("podium.manage.urls")),
+    path("host/", include("podium.hosting.urls")),
     path("", include("podium.core.urls")),
 ]

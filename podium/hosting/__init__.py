@@ -1,0 +1,1 @@
+"""Platform hosts' pages: analytics, the audit log, storage and quotas, workers and queues."""
