@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from podium.core.routers import router
+from podium.datasets.api import QuotaCleanupView
 from podium.messaging.api import PreferencesView
 
 urlpatterns = [
@@ -12,6 +13,10 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/notification_preferences/", PreferencesView.as_view(), name="mail-preferences"),
+    # One object read and acted on (a router would list it as an array).
+    path(
+        "api/user_quota_cleanup/", QuotaCleanupView.as_view(), name="user-quota-cleanup-list"
+    ),
     path("api/", include(router.urls)),
     path("competitions/", include("podium.competitions.urls")),
     path("files/", include("podium.datasets.urls")),

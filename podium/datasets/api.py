@@ -18,6 +18,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
+from rest_framework.views import APIView
 
 from podium.core.api import InUse, caller
 from podium.datasets import services
@@ -214,7 +215,7 @@ def cleanup_body(owner: Any, files: list[Data]) -> dict[str, Any]:
     return dict(QuotaCleanupSerializer(body).data)
 
 
-class QuotaCleanupViewSet(viewsets.ViewSet):
+class QuotaCleanupView(APIView):
     """The caller's unused data files: listed by GET, deleted by POST."""
 
     permission_classes = [permissions.IsAuthenticated]
@@ -227,7 +228,7 @@ class QuotaCleanupViewSet(viewsets.ViewSet):
         "progress are not listed. Nothing is deleted: POST does that.",
         responses={200: QuotaCleanupSerializer},
     )
-    def list(self, request: Request) -> Response:
+    def get(self, request: Request) -> Response:
         owner = caller(request)
         return Response(cleanup_body(owner, list(services.unused_files(owner))))
 
@@ -242,7 +243,7 @@ class QuotaCleanupViewSet(viewsets.ViewSet):
         request=QuotaCleanupRequestSerializer,
         responses={200: QuotaCleanupSerializer},
     )
-    def create(self, request: Request) -> Response:
+    def post(self, request: Request) -> Response:
         chosen = QuotaCleanupRequestSerializer(data=request.data)
         chosen.is_valid(raise_exception=True)
         owner = caller(request)
@@ -253,4 +254,3 @@ class QuotaCleanupViewSet(viewsets.ViewSet):
 def register(router: BaseRouter) -> None:
     router.register("datasets", DataViewSet, basename="data")
     router.register("data_groups", DataGroupViewSet, basename="data-group")
-    router.register("user_quota_cleanup", QuotaCleanupViewSet, basename="user-quota-cleanup")

@@ -69,7 +69,7 @@ class ParticipantSerializer(serializers.ModelSerializer[Participant]):
         help_text="The latest application's answers, by question key (empty without one)."
     )
     terms_accepted_at = serializers.SerializerMethodField(
-        help_text="When the latest application accepted the terms."
+        help_text="When the latest application accepted the terms (null without one)."
     )
     terms_sha256 = serializers.SerializerMethodField(
         help_text="SHA-256 of the terms the latest application accepted."
@@ -103,7 +103,7 @@ class ParticipantSerializer(serializers.ModelSerializer[Participant]):
         latest = participant.latest_application()
         return dict(latest.answers) if latest is not None else {}
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_terms_accepted_at(self, participant: Participant) -> Any:
         latest = participant.latest_application()
         if latest is None or latest.terms_accepted_at is None:

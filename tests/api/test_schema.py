@@ -14,6 +14,7 @@ OPERATIONS = {
     ("patch", "/api/competitions/{id}/"),
     ("delete", "/api/competitions/{id}/"),
     ("post", "/api/competitions/{id}/toggle_publish/"),
+    ("get", "/api/competitions/{id}/export_bundle/"),
     ("post", "/api/competitions/{id}/register/"),
     ("get", "/api/competitions/front_page/"),
     ("get", "/api/competitions/public/"),

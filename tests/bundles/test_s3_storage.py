@@ -3,8 +3,10 @@ talking HTTP to an S3-compatible server (moto's) on loopback."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import socket
+import warnings
 from pathlib import Path
 
 import boto3
@@ -28,14 +30,24 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def reset(endpoint: str) -> None:
+    """Empties moto's S3, whose buckets live in process-wide state shared by every server.
+
+    moto spools large objects to unnamed temporary files that it drops without closing:
+    their ResourceWarnings are moto's, and are silenced while its objects are let go."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        httpx.post(f"{endpoint}/moto-api/reset").raise_for_status()
+        gc.collect()
+
+
 @pytest.fixture
 def s3(settings, monkeypatch):
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
-    # moto keeps its buckets in process-wide state: start every test from an empty server
-    httpx.post(f"{endpoint}/moto-api/reset").raise_for_status()
+    reset(endpoint)
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(name, "testing")
     client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
@@ -57,6 +69,7 @@ def s3(settings, monkeypatch):
         },
     }
     yield client
+    reset(endpoint)
     server.stop()
 
 
