@@ -8,6 +8,7 @@ S3-compatible object store. `docs/reference/settings.md` documents each variable
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -121,8 +122,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # Tests use a file too: SQLite's shared in-memory database fails concurrent writers at
-    # once instead of making them wait, and the concurrency tests need them to wait.
-    DATABASES["default"]["TEST"] = {"NAME": str(HOME / "test-podium.sqlite3")}
+    # once instead of making them wait, and the concurrency tests need them to wait. One
+    # file per process, so that test runs side by side never share (and delete) one.
+    DATABASES["default"]["TEST"] = {"NAME": str(HOME / f"test-podium-{os.getpid()}.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -338,10 +340,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "podium.core.drf.Pagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "podium.core.api.exception_handler",
-    "DEFAULT_METADATA_CLASS": "podium.core.api.Metadata",
+    "DEFAULT_METADATA_CLASS": "podium.core.drf.Metadata",
     "DEFAULT_THROTTLE_RATES": {"login": f"{LOGIN_ATTEMPTS_PER_MINUTE}/min"},
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from podium.audit import analytics
 from podium.audit.models import Action, AuditEntry
+from podium.core.drf import MAX_ID
 
 
 class AuditEntrySerializer(serializers.ModelSerializer[AuditEntry]):
@@ -52,13 +54,19 @@ class AuditFilterSerializer(serializers.Serializer[Any]):
         required=False, max_length=150, help_text="Only entries of this username."
     )
     competition = serializers.IntegerField(
-        required=False, min_value=1, help_text="Only entries about this competition."
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="Only entries about this competition.",
     )
     target_type = serializers.CharField(
         required=False, max_length=64, help_text="Only entries about this kind of object."
     )
     target_id = serializers.IntegerField(
-        required=False, min_value=0, help_text="Only entries about the object with this id."
+        required=False,
+        min_value=0,
+        max_value=MAX_ID,
+        help_text="Only entries about the object with this id.",
     )
     since = serializers.DateTimeField(required=False, help_text="Only entries at or after.")
     until = serializers.DateTimeField(required=False, help_text="Only entries before.")
@@ -140,6 +148,9 @@ class StorageSerializer(serializers.Serializer[Any]):
     by_competition = CompetitionStorageSerializer(many=True)
 
 
+# One object, though the analytics' view is a viewset's `list`, which drf-spectacular would
+# document as an array.
+@extend_schema_serializer(many=False)
 class AnalyticsSerializer(serializers.Serializer[Any]):
     start = serializers.DateField(help_text="The first day of the first period.")
     end = serializers.DateField(help_text="The last day of the last period.")

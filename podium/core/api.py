@@ -4,20 +4,37 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import DataError
 from django.db.models import ProtectedError
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, NotAuthenticated
-from rest_framework.metadata import BaseMetadata
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from podium.accounts.models import User
+from podium.core.drf import MAX_ID, Metadata, Pagination
+
+__all__ = ["MAX_ID", "Metadata", "Pagination"]
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler, then nothing else: errors keep DRF's shape ({"detail": ...} or
-    field errors), and anything unhandled stays a 500 that the tests treat as a bug."""
+    """DRF's handler: errors keep DRF's shape ({"detail": ...} or field errors), and
+    anything unhandled stays a 500 that the tests treat as a bug.
+
+    One exception: a number in the request beyond what a database column holds (an id of
+    2**70 given to a field that looks it up). Fields and filters check the ids they take;
+    this catches the rest, SQLite's OverflowError and PostgreSQL's "out of range", as the
+    client's mistake it is."""
+    if isinstance(exc, OverflowError) or (
+        isinstance(exc, DataError) and "out of range" in str(exc)
+    ):
+        set_rollback()
+        return Response(
+            {"detail": "a number in the request is too large for this platform's database"},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     return drf_exception_handler(exc, context)
 
 
@@ -40,10 +57,6 @@ def caller(request: Request) -> User:
     return request.user
 
 
-# The largest id a database column holds (a signed 64-bit integer, on SQLite and PostgreSQL).
-MAX_ID = 2**63 - 1
-
-
 def query_id(request: Request, name: str) -> int | None:
     """The id a query parameter names, or None when absent; 400 naming it when it is not an
     id (not a number, below 1, or beyond what a database column holds)."""
@@ -55,18 +68,3 @@ def query_id(request: Request, name: str) -> int | None:
     except serializers.ValidationError as exc:
         raise serializers.ValidationError({name: exc.detail}) from None
     return value
-
-
-class Metadata(BaseMetadata):
-    """What OPTIONS answers: the endpoint's name, description and formats. The fields and
-    their rules are in the OpenAPI schema, which this points to, rather than in a second,
-    partial description built from serializers."""
-
-    def determine_metadata(self, request: Request, view: Any) -> dict[str, Any]:
-        return {
-            "name": view.get_view_name(),
-            "description": view.get_view_description(),
-            "renders": [renderer.media_type for renderer in view.renderer_classes],
-            "parses": [parser.media_type for parser in view.parser_classes],
-            "schema": "/api/schema/",
-        }

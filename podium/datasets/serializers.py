@@ -12,6 +12,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from podium.core.drf import MAX_ID
 from podium.datasets.models import Data, DataGroup
 
 # What people upload themselves. Bundles, logos, outputs and logs are written by the
@@ -107,7 +108,7 @@ class DataGroupSerializer(serializers.ModelSerializer[DataGroup]):
     owner = serializers.CharField(source="owner.username", read_only=True)
     # DRF's metaclass takes declared fields off the class, so this does not hide `.data`.
     data = DataIdsField(  # type: ignore[assignment]
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         max_length=MAX_GROUP_FILES,
         required=False,
         help_text="Ids of the group's data files; writing it replaces them. Only files the "
@@ -159,7 +160,7 @@ class QuotaCleanupSerializer(serializers.Serializer[Any]):
 
 class QuotaCleanupRequestSerializer(serializers.Serializer[Any]):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         max_length=10_000,
         help_text="Delete only these of the unused files (the ones a listing showed); left "

@@ -26,14 +26,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
 from podium.competitions.models import Competition, Phase, PhaseTask
-from podium.core.api import query_id
+from podium.core import examples as ex
+from podium.core.api import Pagination, query_id
 from podium.leaderboards import services
 from podium.leaderboards.models import Column, Leaderboard
 from podium.leaderboards.serializers import (
@@ -74,6 +74,7 @@ def refusals() -> Iterator[None]:
                 "competition", int, description="Only the leaderboards of this competition."
             )
         ],
+        examples=[ex.response(ex.LEADERBOARD)],
     ),
     create=extend_schema(
         summary="Create a leaderboard",
@@ -82,11 +83,13 @@ def refusals() -> Iterator[None]:
         "and efficiency frontier, and the phases that use it. Column keys starting with "
         "`podium:` are the worker's measurements (`podium:prediction.wall_time`...) or "
         "custom metrics (`podium:custom.NAME`). 400 lists every problem of the definition.",
+        examples=[ex.request(ex.LEADERBOARD_SETTINGS), ex.response(ex.LEADERBOARD)],
     ),
     retrieve=extend_schema(
         summary="Read a leaderboard",
         description="One leaderboard's definition. A hidden leaderboard is not found for "
         "anyone but the competition's organizers; hidden columns are shown to them only.",
+        examples=[ex.response(ex.LEADERBOARD)],
     ),
     update=extend_schema(
         summary="Update a leaderboard",
@@ -95,11 +98,16 @@ def refusals() -> Iterator[None]:
         "scores; a column left out is deleted with its scores. `phases`, when given, lists "
         "the phases that use it. Under an automatic rule (Force_*) every participant's entry "
         "is chosen again. Organizers of the competition only.",
+        examples=[ex.request(ex.LEADERBOARD_SETTINGS), ex.response(ex.LEADERBOARD)],
     ),
     partial_update=extend_schema(
         summary="Partially update a leaderboard",
         description="Changes the given settings only, with the same rules as a full update. "
         "Organizers of the competition only.",
+        examples=[
+            ex.request({"anonymous": True}, summary="Hide the participants' names"),
+            ex.response({**ex.LEADERBOARD, "anonymous": True}),
+        ],
     ),
     destroy=extend_schema(
         summary="Delete a leaderboard",
@@ -213,6 +221,7 @@ PHASE_LEADERBOARD = (
             OpenApiParameter("offset", int, description="Rows to skip."),
         ],
         responses=PhaseLeaderboardSerializer,
+        examples=[ex.response(ex.PHASE_LEADERBOARD)],
     ),
     get_leaderboard=extend_schema(
         summary="Get phase leaderboard",
@@ -223,6 +232,7 @@ PHASE_LEADERBOARD = (
             OpenApiParameter("offset", int, description="Rows to skip."),
         ],
         responses=PhaseLeaderboardSerializer,
+        examples=[ex.response(ex.PHASE_LEADERBOARD)],
     ),
 )
 class PhaseLeaderboardViewSet(viewsets.GenericViewSet[Phase]):
@@ -243,7 +253,7 @@ class PhaseLeaderboardViewSet(viewsets.GenericViewSet[Phase]):
             raise NotFound("this phase has no leaderboard")
         if found is None:
             raise PermissionDenied(view.reason)
-        paginator = LimitOffsetPagination()
+        paginator = Pagination()
         # The entries are a sequence read a slice at a time: the paginator takes its length,
         # then one slice, so only the page's rows are read.
         page = paginator.paginate_queryset(found.ranking.entries, request, view=self) or []
@@ -290,6 +300,7 @@ class SubmissionEntryViewSet(viewsets.GenericViewSet[Submission]):
         "for the whole submission.",
         request=None,
         responses=EntriesSerializer,
+        examples=[ex.response(ex.ENTRIES)],
     )
     @extend_schema(
         methods=["DELETE"],
@@ -299,7 +310,11 @@ class SubmissionEntryViewSet(viewsets.GenericViewSet[Submission]):
         "platform admins under any manual rule (Add too). 409 when the rule does not allow "
         "it. Removing a submission that is not an entry changes nothing.",
         request=None,
-        responses=EntriesSerializer,
+        # 200 with the entries, as the view answers (a DELETE would be documented as 204).
+        responses={200: EntriesSerializer},
+        examples=[
+            ex.response({**ex.ENTRIES, "on_leaderboard": False, "entries": []}, summary="Off")
+        ],
     )
     @action(detail=True, methods=["post", "delete"])
     def submission_leaderboard_connection(
@@ -415,6 +430,10 @@ class CompetitionResultsViewSet(viewsets.GenericViewSet[Competition]):
             (200, "application/json"): ResultsSerializer,
             (200, "text/csv"): OpenApiTypes.STR,
         },
+        examples=[
+            ex.response(ex.RESULTS),
+            ex.response(ex.RESULTS_CSV, "CSV", media_type="text/csv"),
+        ],
     )
     @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, CSVRenderer])
     def results(self, request: Request, pk: str | None = None) -> Response:

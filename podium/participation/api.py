@@ -23,14 +23,14 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 from rest_framework.settings import api_settings
 
 from podium.competitions.models import Competition
-from podium.core.api import caller
+from podium.core import examples as ex
+from podium.core.api import Pagination, caller
 from podium.participation import outreach, rules, services
 from podium.participation.authentication import ApplicantsKeyAuthentication
 from podium.participation.models import ApplicantsKey, OrganizerEmail, Participant
@@ -50,6 +50,20 @@ from podium.participation.serializers import (
     ReasonSerializer,
     RegistrationFormSerializer,
 )
+
+DECIDED = ex.request({"status": "approved"}, "Decide", summary="An organizer approves")
+CORRECTED = ex.request(
+    {"answers": ex.ANSWERS, "accept_terms": True, "terms_sha256": ex.TERMS_SHA256},
+    "Correct",
+    summary="The participant corrects their answers",
+)
+DENIAL = "Please give your university's full name rather than its initials."
+REVOCATION = "Two accounts sent the same predictions."
+ALLOWED = ["ada@example.org", "example.edu", "lab.example.org"]
+MESSAGE = {
+    "subject": "The Final phase opens on April 1",
+    "body": ex.ORGANIZER_EMAIL["body"],
+}
 
 
 class Refused(exceptions.APIException):
@@ -110,12 +124,14 @@ PARTICIPANT_UPDATE = (
         "competitions they organize (all of them for platform admins), each with its "
         "latest answers and its applications.",
         parameters=[ParticipantFilterSerializer],
+        examples=[ex.response(ex.PARTICIPANT)],
     ),
     retrieve=extend_schema(
         summary="Read a registration",
         description="One registration: its user, status, the organizers' reason, the latest "
         "answers and terms accepted, and every application (the history of a participant "
         "who applied again after a denial).",
+        examples=[ex.response(ex.PARTICIPANT)],
     ),
     create=extend_schema(
         summary="Register, or add a participant",
@@ -131,18 +147,30 @@ PARTICIPANT_UPDATE = (
         "is emailed.",
         request=ParticipantCreateSerializer,
         responses={200: ParticipantSerializer, 201: ParticipantSerializer},
+        examples=[
+            ex.request(ex.REGISTRATION_REQUEST, "Register", summary="The caller registers"),
+            ex.request(
+                {"competition": 1, "user": "bruno@example.org"},
+                "Add",
+                summary="An organizer adds a participant",
+            ),
+            ex.response(ex.PENDING_PARTICIPANT, "Registered", status=201),
+            ex.response(ex.PARTICIPANT, "Already registered", status=200),
+        ],
     ),
     update=extend_schema(
         summary="Update a registration",
         description=PARTICIPANT_UPDATE,
         request=ParticipantUpdateSerializer,
         responses=ParticipantSerializer,
+        examples=[DECIDED, CORRECTED, ex.response(ex.PARTICIPANT)],
     ),
     partial_update=extend_schema(
         summary="Partially update a registration",
         description=PARTICIPANT_UPDATE,
         request=ParticipantUpdateSerializer,
         responses=ParticipantSerializer,
+        examples=[DECIDED, CORRECTED, ex.response(ex.PARTICIPANT)],
     ),
     destroy=extend_schema(
         summary="Remove a registration",
@@ -169,7 +197,8 @@ class ParticipantViewSet(
             if "status" in filters.validated_data:
                 queryset = queryset.filter(status=filters.validated_data["status"])
             if filters.validated_data["mine"]:
-                queryset = queryset.filter(user_id=self.request.user.pk)
+                me = self.request.user.pk
+                queryset = queryset.none() if me is None else queryset.filter(user_id=me)
         return (
             queryset.select_related("user", "decided_by", "competition")
             .prefetch_related("applications__decided_by")
@@ -263,6 +292,7 @@ class ParticipantViewSet(
         "submit, and is emailed. Organizers of the competition only.",
         request=None,
         responses=ParticipantSerializer,
+        examples=[ex.response(ex.PARTICIPANT)],
     )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
@@ -276,6 +306,10 @@ class ParticipantViewSet(
         "only.",
         request=ReasonSerializer,
         responses=ParticipantSerializer,
+        examples=[
+            ex.request({"reason": DENIAL}),
+            ex.response(ex.participant_now("denied", reason=DENIAL)),
+        ],
     )
     @action(detail=True, methods=["post"])
     def deny(self, request: Request, pk: str | None = None) -> Response:
@@ -288,6 +322,10 @@ class ParticipantViewSet(
         "Organizers of the competition only.",
         request=ReasonSerializer,
         responses=ParticipantSerializer,
+        examples=[
+            ex.request({"reason": REVOCATION}),
+            ex.response(ex.participant_now("revoked", reason=REVOCATION)),
+        ],
     )
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk: str | None = None) -> Response:
@@ -302,6 +340,29 @@ class ParticipantViewSet(
         "`GET /api/competitions/{id}/emails/` lists.",
         request=EmailSerializer,
         responses={201: OrganizerEmailSerializer},
+        examples=[
+            ex.request(
+                {
+                    "subject": "Your submission 3",
+                    "body": "Your scoring log shows a warning about missing rows; "
+                    "please check predictions.csv.",
+                }
+            ),
+            ex.response(
+                {
+                    **ex.ORGANIZER_EMAIL,
+                    "id": 2,
+                    "subject": "Your submission 3",
+                    "body": "Your scoring log shows a warning about missing rows; "
+                    "please check predictions.csv.",
+                    "audience": {"participant": 1, "user": ex.ALICE},
+                    "created_at": "2025-02-10T11:40:00Z",
+                    "recipients": 1,
+                    "queued": 1,
+                    "sent": 0,
+                }
+            ),
+        ],
     )
     @action(detail=True, methods=["post"])
     def send_email(self, request: Request, pk: str | None = None) -> Response:
@@ -365,6 +426,7 @@ class CompetitionParticipationViewSet(viewsets.GenericViewSet[Competition]):
         "competition's terms as they are now (what a registration accepts). Whoever may see "
         "the competition.",
         responses=RegistrationFormSerializer,
+        examples=[ex.response(ex.REGISTRATION_FORM)],
     )
     @extend_schema(
         methods=["PUT"],
@@ -375,6 +437,10 @@ class CompetitionParticipationViewSet(viewsets.GenericViewSet[Competition]):
         "position. Organizers of the competition only.",
         request=RegistrationFormSerializer,
         responses=RegistrationFormSerializer,
+        examples=[
+            ex.request({"questions": ex.QUESTIONS}),
+            ex.response(ex.REGISTRATION_FORM),
+        ],
     )
     @action(detail=True, methods=["get", "put"])
     def registration_form(self, request: Request, pk: str | None = None) -> Response:
@@ -408,6 +474,7 @@ class CompetitionParticipationViewSet(viewsets.GenericViewSet[Competition]):
         "register, matched without regard to case on the user's verified address. "
         "Organizers of the competition only.",
         responses=AllowListSerializer,
+        examples=[ex.response({"entries": ALLOWED})],
     )
     @extend_schema(
         methods=["PUT"],
@@ -418,6 +485,10 @@ class CompetitionParticipationViewSet(viewsets.GenericViewSet[Competition]):
         "changed. Audited. Organizers of the competition only.",
         request=AllowListSerializer,
         responses=AllowListSerializer,
+        examples=[
+            ex.request({"entries": ["lab.example.org", "@example.edu", "Ada@example.org"]}),
+            ex.response({"entries": ALLOWED}),
+        ],
     )
     @action(detail=True, methods=["get", "put"])
     def allow_list(self, request: Request, pk: str | None = None) -> Response:
@@ -444,6 +515,7 @@ class CompetitionParticipationViewSet(viewsets.GenericViewSet[Competition]):
         "revoked ones included, newest first; never the keys themselves. Organizers of the "
         "competition only.",
         responses=ApplicantsKeySerializer(many=True),
+        examples=[ex.response(ex.APPLICANTS_KEY)],
     )
     @extend_schema(
         methods=["POST"],
@@ -454,6 +526,20 @@ class CompetitionParticipationViewSet(viewsets.GenericViewSet[Competition]):
         "Organizers of the competition only.",
         request=ApplicantsKeySerializer,
         responses={201: CreatedKeySerializer},
+        examples=[
+            ex.request({"name": "Registration dashboard"}),
+            ex.response(
+                {
+                    **ex.APPLICANTS_KEY,
+                    "id": 2,
+                    "name": "Registration dashboard",
+                    "prefix": "pdk_Ag6iRV6C",
+                    "created_at": "2025-02-10T12:00:00Z",
+                    "last_used_at": None,
+                    "key": "pdk_Ag6iRV6CGNdozPYk7xAq8FYAJ76Uphoy0kT3mWqZs9E",
+                }
+            ),
+        ],
     )
     @action(detail=True, methods=["get", "post"], pagination_class=None)
     def applicants_keys(self, request: Request, pk: str | None = None) -> Response:
@@ -505,6 +591,7 @@ class CompetitionParticipationViewSet(viewsets.GenericViewSet[Competition]):
         "competition. Paginated with `limit` and `offset`.",
         parameters=[APPLICANT_STATUS],
         responses=ParticipantSerializer(many=True),
+        examples=[ex.response(ex.PARTICIPANT)],
     )
     @action(
         detail=True,
@@ -524,7 +611,7 @@ class CompetitionParticipationViewSet(viewsets.GenericViewSet[Competition]):
         filters = ParticipantFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         rows = services.applicants(competition, status=filters.validated_data.get("status"))
-        paginator = LimitOffsetPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self) or []
         return paginator.get_paginated_response(ParticipantSerializer(page, many=True).data)
 
@@ -538,6 +625,10 @@ class CompetitionParticipationViewSet(viewsets.GenericViewSet[Competition]):
         "`GET /api/competitions/{id}/emails/` lists. Audited. Organizers only.",
         request=GroupEmailSerializer,
         responses={201: OrganizerEmailSerializer},
+        examples=[
+            ex.request({**MESSAGE, "status": "approved"}),
+            ex.response({**ex.ORGANIZER_EMAIL, "queued": 2, "sent": 0}),
+        ],
     )
     @action(detail=True, methods=["post"])
     def email_all_participants(self, request: Request, pk: str | None = None) -> Response:
@@ -567,12 +658,13 @@ class CompetitionParticipationViewSet(viewsets.GenericViewSet[Competition]):
         "sent, skipped (the recipient stopped them, or has no address), failed or are "
         "still queued. Paginated. Organizers of the competition only.",
         responses=OrganizerEmailSerializer(many=True),
+        examples=[ex.response(ex.ORGANIZER_EMAIL)],
     )
     @action(detail=True, methods=["get"])
     def emails(self, request: Request, pk: str | None = None) -> Response:
         competition = self._organized_competition()
         rows = competition.organizer_emails.select_related("sender").order_by("-created_at", "-pk")
-        paginator = LimitOffsetPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self) or []
         context = {"deliveries": outreach.deliveries(page)}
         data = OrganizerEmailSerializer(page, many=True, context=context).data
@@ -586,6 +678,12 @@ class CompetitionParticipationViewSet(viewsets.GenericViewSet[Competition]):
         "per user (429 says when to try again).",
         request=ContactFormSerializer,
         responses={201: ContactRequestSerializer},
+        examples=[
+            ex.request(
+                {"subject": ex.CONTACT_REQUEST["subject"], "body": ex.CONTACT_REQUEST["body"]}
+            ),
+            ex.response(ex.CONTACT_REQUEST),
+        ],
     )
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def contact(self, request: Request, pk: str | None = None) -> Response:
@@ -606,6 +704,12 @@ def _contact(request: Request, competition: Competition | None) -> Response:
     return Response(ContactRequestSerializer(record).data, status=status.HTTP_201_CREATED)
 
 
+PLATFORM_CONTACT = {
+    "subject": "Hosting a benchmark on Podium",
+    "body": "Hello, our lab would like to run a benchmark here next autumn; whom should we ask?",
+}
+
+
 class ContactViewSet(viewsets.GenericViewSet[Any]):
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = ContactFormSerializer
@@ -618,6 +722,10 @@ class ContactViewSet(viewsets.GenericViewSet[Any]):
         "hour per user (429 says when to try again).",
         request=ContactFormSerializer,
         responses={201: ContactRequestSerializer},
+        examples=[
+            ex.request(PLATFORM_CONTACT),
+            ex.response({**ex.CONTACT_REQUEST, "id": 2, "competition": None, **PLATFORM_CONTACT}),
+        ],
     )
     def create(self, request: Request) -> Response:
         return _contact(request, None)

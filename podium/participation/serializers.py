@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from podium.competitions.models import Competition
 from podium.competitions.serializers import VisibleRelatedField
+from podium.core.drf import MAX_ID
 from podium.participation.models import (
     ApplicantsKey,
     Application,
@@ -117,7 +118,10 @@ class ParticipantSerializer(serializers.ModelSerializer[Participant]):
 
 class ParticipantFilterSerializer(serializers.Serializer[Any]):
     competition = serializers.IntegerField(
-        required=False, min_value=1, help_text="Only the registrations of this competition."
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="Only the registrations of this competition.",
     )
     status = serializers.ChoiceField(
         choices=Participant.Status.choices,

@@ -17,6 +17,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 
 from podium.competitions.models import Competition, Phase
+from podium.core.drf import MAX_ID
 from podium.leaderboards.models import Column
 from podium.organizations.models import Organization
 from podium.submissions.models import Submission, SubmissionScore
@@ -143,7 +144,10 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
 
 class SubmissionFilterSerializer(serializers.Serializer[Any]):
     phase = serializers.IntegerField(
-        required=False, min_value=1, help_text="Only the submissions to this phase."
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="Only the submissions to this phase.",
     )
     status = serializers.ChoiceField(
         choices=[status.value for status in Status],
@@ -341,10 +345,16 @@ class ScoreValueSerializer(serializers.Serializer[Any]):
 
 class ScoreFilterSerializer(serializers.Serializer[Any]):
     submission = serializers.IntegerField(
-        required=False, min_value=1, help_text="Only the scores of this submission."
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="Only the scores of this submission.",
     )
     phase = serializers.IntegerField(
-        required=False, min_value=1, help_text="Only the scores of this phase's submissions."
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="Only the scores of this phase's submissions.",
     )
 
 
