@@ -137,6 +137,23 @@ def exchange_password(
 # Profiles
 
 
+def set_quota(*, user: User, quota_bytes: int | None, by: User) -> None:
+    """Sets `user`'s storage quota (None: the platform's default), audited with the old and
+    new values. Files already stored stay; only new ones must fit."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        before = locked.quota_bytes
+        locked.quota_bytes = quota_bytes
+        locked.save(update_fields=["quota_bytes"])
+        audit.record(
+            actor=by,
+            action=Action.QUOTA_UPDATE,
+            target=locked,
+            details={"before": before, "after": quota_bytes},
+        )
+    user.quota_bytes = quota_bytes
+
+
 def profile_of(user: User) -> Profile:
     profile, _ = Profile.objects.get_or_create(user=user)
     return profile

@@ -54,6 +54,7 @@ class Action(models.TextChoices):
     DATA_GROUP_UPDATE = "data_group.update"
     DATA_GROUP_DELETE = "data_group.delete"
     DATA_CLEANUP = "data.cleanup"
+    QUOTA_UPDATE = "quota.update"
 
 
 class AuditEntry(models.Model):

@@ -251,7 +251,9 @@ def unused_files(owner: User) -> DataQuerySet:
     return Data.objects.filter(owner=owner, upload_completed=True).unused().order_by("pk")
 
 
-def clean_up(*, owner: User, ids: Collection[int] | None = None) -> list[Data]:
+def clean_up(
+    *, owner: User, ids: Collection[int] | None = None, by: User | None = None
+) -> list[Data]:
     """Deletes `owner`'s unused files (only those among `ids`, when given), rows and blobs,
     and returns them. A file something uses is never deleted, even one that was unused
     when the caller listed it. Called outside a transaction.
@@ -271,7 +273,7 @@ def clean_up(*, owner: User, ids: Collection[int] | None = None) -> list[Data]:
             return []
         Data.objects.filter(pk__in=[data.pk for data in doomed]).delete()
         audit.record(
-            actor=owner,
+            actor=by or owner,
             action=Action.DATA_CLEANUP,
             target=owner,
             details={

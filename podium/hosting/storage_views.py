@@ -17,6 +17,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from podium.accounts import services as accounts
 from podium.accounts.models import User
 from podium.datasets import services
 from podium.datasets.models import DataGroup, DataGroupEntry
@@ -94,9 +95,7 @@ def set_quota(request: HttpRequest, pk: int) -> HttpResponse:
     form = QuotaForm(request.POST)
     if not form.is_valid():
         return _user_page(request, user, quota_form=form, status=400)
-    # One field of the user's row, as the Django admin sets it: no service owns quotas.
-    user.quota_bytes = form.quota_bytes()
-    user.save(update_fields=["quota_bytes"])
+    accounts.set_quota(user=user, quota_bytes=form.quota_bytes(), by=request.user)
     shown = (
         "the platform's default" if user.quota_bytes is None else filesizeformat(user.quota_bytes)
     )
@@ -113,7 +112,7 @@ def clean_up(request: HttpRequest, pk: int) -> HttpResponse:
     if not everything and not form.is_valid():
         return _user_page(request, user, cleanup_form=form, status=400)
     chosen = None if everything else form.cleaned_data["ids"]
-    deleted = services.clean_up(owner=user, ids=chosen)
+    deleted = services.clean_up(owner=user, ids=chosen, by=request.user)
     freed = sum(data.size for data in deleted)
     if deleted:
         messages.success(

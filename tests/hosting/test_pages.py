@@ -310,6 +310,8 @@ def test_the_cleanup_deletes_the_ticked_unused_files_and_is_audited(host, admin,
     assert files_of(hoarder) == ["grouped.zip", "older.zip", "scorer.zip"]
     cleanup = AuditEntry.objects.get(action=Action.DATA_CLEANUP)
     assert cleanup.details == {"files": [old.pk], "bytes": 300}
+    # The host did it, to the user's files.
+    assert (cleanup.actor, cleanup.target_id) == (admin, hoarder.pk)
     page = host.get(response["Location"]).content.decode()
     assert "Deleted 1 file of hugo&#x27;s, freeing 300\xa0bytes." in page
 
@@ -338,7 +340,7 @@ def test_a_cleanup_of_files_in_use_says_nothing_was_deleted(host, hoarder):
     assert snapshot() == before
 
 
-def test_a_host_sets_and_resets_a_users_quota(host, hoarder):
+def test_a_host_sets_and_resets_a_users_quota(host, admin, hoarder):
     response = host.post(
         f"/host/storage/users/{hoarder.pk}/quota/", {"amount": "2.5", "unit": "GiB"}
     )
@@ -348,6 +350,11 @@ def test_a_host_sets_and_resets_a_users_quota(host, hoarder):
     host.post(f"/host/storage/users/{hoarder.pk}/quota/", {"amount": "", "unit": "GiB"})
     hoarder.refresh_from_db()
     assert hoarder.quota_bytes is None
+    changes = AuditEntry.objects.filter(action=Action.QUOTA_UPDATE).order_by("pk")
+    assert [(entry.actor, entry.target_id, entry.details) for entry in changes] == [
+        (admin, hoarder.pk, {"before": None, "after": int(2.5 * GIB)}),
+        (admin, hoarder.pk, {"before": int(2.5 * GIB), "after": None}),
+    ]
 
 
 def test_a_negative_quota_is_refused(host, hoarder):
