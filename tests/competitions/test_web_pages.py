@@ -318,7 +318,7 @@ def test_a_multi_task_leaderboard_shows_each_tasks_columns(client, db):
 # Queries: a handful per page (the signed-in visitor's session and user are two of them),
 # the same whatever the number of competitions, rows or submissions.
 ANONYMOUS_BUDGET = {"/": 5, "/competitions/": 2, "": 3, "phases/": 3, "results/": 9}
-SIGNED_IN_BUDGET = {"submissions/": 7, "submissions/{alice}/": 15, "submissions/{alice}/row/": 5}
+SIGNED_IN_BUDGET = {"submissions/": 11, "submissions/{alice}/": 15, "submissions/{alice}/row/": 6}
 
 
 @pytest.mark.parametrize(("page", "budget"), [*ANONYMOUS_BUDGET.items(), *SIGNED_IN_BUDGET.items()])
@@ -349,7 +349,7 @@ def test_my_submissions_lists_only_mine_with_the_scores_i_may_see(
     running = submit(alice, world.phases["development"])
     report(running, Status.RUNNING, log_tail="epoch 1")
     client.force_login(alice)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(11):
         response = client.get(path(world, "submissions/"))
     items = response.context["page"].object_list
     assert [(item.submission.pk, item.submission.status, item.live) for item in items] == [
