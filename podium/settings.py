@@ -141,6 +141,8 @@ _storage_url = env.string(
 _s3_access_key = env.secret("S3_ACCESS_KEY_ID", "", "S3 access key id (with an s3:// storage URL)")
 _s3_secret_key = env.secret("S3_SECRET_ACCESS_KEY", "", "S3 secret access key")
 _storage = urlsplit(_storage_url)
+# Where browsers send upload parts themselves (signed URLs): the pages may connect there.
+STORAGE_ORIGINS: list[str] = []
 if _storage.scheme == "file":
     STORAGE_ROOT = Path(_storage.path)
     _default_storage = {
@@ -164,6 +166,12 @@ elif _storage.scheme == "s3":
             "querystring_auth": True,
         },
     }
+    _endpoint = urlsplit(_query.get("endpoint_url") or "")
+    STORAGE_ORIGINS = (
+        [f"{_endpoint.scheme}://{_endpoint.netloc}"]
+        if _endpoint.netloc
+        else ["https://*.amazonaws.com"]
+    )
 else:
     raise env.SettingError(
         f"PODIUM_STORAGE_URL must start with file:// or s3://, not {_storage_url!r}"
@@ -366,6 +374,9 @@ SECURE_CSP = {
     "script-src": ["'self'"],
     "style-src": ["'self'", "'unsafe-inline'"],
     "img-src": ["'self'", "data:"],
+    # Upload parts go from the browser straight to S3-compatible storage, when it is used;
+    # the bucket's CORS rules must allow PUT from this site and expose the ETag header.
+    "connect-src": ["'self'", *STORAGE_ORIGINS],
     "frame-src": ["'self'"],
     "object-src": ["'none'"],
     "base-uri": ["'self'"],

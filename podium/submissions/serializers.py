@@ -7,6 +7,7 @@ is public and its fact sheet answers (see podium.submissions.lifecycle.update).
 
 from __future__ import annotations
 
+import json
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -159,6 +160,22 @@ class SubmissionFilterSerializer(serializers.Serializer[Any]):
     )
 
 
+@extend_schema_field(OpenApiTypes.OBJECT)
+class JSONObjectField(serializers.JSONField):
+    """A JSON object: as it is in a JSON body, or as its text in a form field (multipart,
+    where every value is text)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str | bytes):
+            try:
+                data = json.loads(data)
+            except ValueError:
+                self.fail("invalid")
+        if data is not None and not isinstance(data, dict):
+            raise serializers.ValidationError("expected a JSON object")
+        return super().to_internal_value(data)
+
+
 class SubmissionCreateSerializer(serializers.Serializer[Any]):
     file = serializers.FileField(
         required=False,
@@ -180,12 +197,11 @@ class SubmissionCreateSerializer(serializers.Serializer[Any]):
         "manager or participant; it may have no more members than the competition's "
         "max_team_size.",
     )
-    fact_sheet_answers = serializers.JSONField(
+    fact_sheet_answers = JSONObjectField(
         required=False,
         allow_null=True,
-        binary=True,
         help_text="Answers to the competition's fact sheet: a JSON object of question key to "
-        "answer.",
+        "answer (in a multipart form, its JSON text).",
     )
 
     def validate_upload(self, upload: Upload) -> Upload:

@@ -8,7 +8,8 @@ import sys
 PROBE = (
     "import json, django; from django.conf import settings; django.setup(); "
     "print(json.dumps({'db': settings.DATABASES['default']['ENGINE'], "
-    "'storage': settings.STORAGES['default'], 'debug': settings.DEBUG}))"
+    "'storage': settings.STORAGES['default'], 'debug': settings.DEBUG, "
+    "'connect': settings.SECURE_CSP['connect-src']}))"
 )
 
 
@@ -51,6 +52,17 @@ def test_postgres_and_s3_are_chosen_by_url(tmp_path):
         "eu-west-1",
     )
     assert (options["access_key"], options["secret_key"]) == ("key", "secret")
+    # Browsers send upload parts to the storage's own address: the pages may connect there.
+    assert loaded["connect"] == ["'self'", "http://127.0.0.1:9000"]
+
+
+def test_pages_connect_to_the_site_alone_on_local_storage_and_to_aws_without_an_endpoint(
+    tmp_path,
+):
+    local = json.loads(settings_with(tmp_path).stdout)
+    aws = json.loads(settings_with(tmp_path, PODIUM_STORAGE_URL="s3://bucket").stdout)
+    assert local["connect"] == ["'self'"]
+    assert aws["connect"] == ["'self'", "https://*.amazonaws.com"]
 
 
 def test_production_refuses_the_default_secret_key(tmp_path):

@@ -310,3 +310,35 @@ def test_on_s3_an_abandoned_upload_is_aborted(api, participant, s3):
 
     assert not s3.list_multipart_uploads(Bucket="podium-test").get("Uploads")
     assert Upload.objects.count() == 0
+
+
+def test_a_json_body_sends_the_fact_sheet_as_an_object(api, participant, phase, storage):
+    phase.competition.fact_sheet = {
+        "method": {
+            "key": "method",
+            "type": "text",
+            "title": "Method",
+            "selection": None,
+            "is_required": True,
+            "is_on_leaderboard": False,
+        }
+    }
+    phase.competition.save(update_fields=["fact_sheet"])
+    client = api(participant)
+    upload = upload_file(client, results_zip(100))
+
+    wrong = client.post(
+        "/api/submissions/",
+        {"phase": phase.pk, "upload": upload, "fact_sheet_answers": ["kNN"]},
+        format="json",
+    )
+    created = client.post(
+        "/api/submissions/",
+        {"phase": phase.pk, "upload": upload, "fact_sheet_answers": {"method": "kNN"}},
+        format="json",
+    )
+
+    assert wrong.status_code == 400
+    assert wrong.json() == {"fact_sheet_answers": ["expected a JSON object"]}
+    assert created.status_code == 201, created.content
+    assert Submission.objects.get().fact_sheet_answers == {"method": "kNN"}
