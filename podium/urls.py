@@ -14,9 +14,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/notification_preferences/", PreferencesView.as_view(), name="mail-preferences"),
     # One object read and acted on (a router would list it as an array).
-    path(
-        "api/user_quota_cleanup/", QuotaCleanupView.as_view(), name="user-quota-cleanup-list"
-    ),
+    path("api/user_quota_cleanup/", QuotaCleanupView.as_view(), name="user-quota-cleanup-list"),
     path("api/", include(router.urls)),
     path("competitions/", include("podium.competitions.urls")),
     path("files/", include("podium.datasets.urls")),
