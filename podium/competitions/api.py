@@ -45,6 +45,7 @@ from podium.competitions.serializers import (
     PhaseSerializer,
     TaskSerializer,
 )
+from podium.core import examples as ex
 from podium.core.api import caller, in_use, query_id
 from podium.leaderboards.models import Leaderboard
 from podium.participation import services as participation
@@ -75,6 +76,42 @@ PHASE_STATUS_PARAMETER = OpenApiParameter(
     enum=[choice.value for choice in Phase.Status],
     description="Only the phases with this status now: previous (ended), current (open) or "
     "next (not started).",
+)
+
+
+# What an imported bundle made (podium.bundles.services.ImportResult.as_json).
+BUNDLE_IMPORT = inline_serializer(
+    "BundleImport",
+    {
+        "competition": serializers.IntegerField(help_text="The new competition's id."),
+        "title": serializers.CharField(),
+        "phases": inline_serializer(
+            "BundlePhase",
+            {
+                "id": serializers.IntegerField(),
+                "name": serializers.CharField(),
+                "tasks": serializers.ListField(child=serializers.IntegerField()),
+            },
+            many=True,
+        ),
+        "tasks": inline_serializer(
+            "BundleTask",
+            {"id": serializers.IntegerField(), "name": serializers.CharField()},
+            many=True,
+        ),
+        "leaderboards": inline_serializer(
+            "BundleLeaderboard",
+            {
+                "key": serializers.CharField(),
+                "columns": serializers.ListField(child=serializers.CharField()),
+            },
+            many=True,
+        ),
+        "solutions": serializers.IntegerField(
+            help_text="Solutions of its tasks, each run as a baseline."
+        ),
+        "warnings": serializers.ListField(child=serializers.CharField()),
+    },
 )
 
 
@@ -120,28 +157,38 @@ def status_filter(request: Request) -> str | None:
                 description="Only competitions the caller organizes or has registered in.",
             )
         ],
+        examples=[ex.response(ex.COMPETITION_SUMMARY)],
     ),
     create=extend_schema(
         summary="Create a competition",
         description="Creates an unpublished competition owned by the caller. Server-owned "
         "fields (id, key, owner, published, dates, bundle, logo) are ignored. `pages`, when "
         "given, lists the competition's pages.",
+        examples=[ex.request(ex.NEW_COMPETITION_SETTINGS), ex.response(ex.NEW_COMPETITION)],
     ),
     retrieve=extend_schema(
         summary="Read a competition",
         description="One competition with its pages and summaries of its phases and "
         "leaderboards. Hidden leaderboards are listed for organizers only. An unpublished "
         "competition is not found for anyone but its organizers.",
+        examples=[ex.response(ex.COMPETITION)],
     ),
     update=extend_schema(
         summary="Update a competition",
         description="Replaces the competition's settings. Organizers (owner, collaborators) "
         "only. `pages`, when given, replaces every page. Publishing goes through "
         "toggle_publish.",
+        examples=[ex.request(ex.COMPETITION_SETTINGS), ex.response(ex.COMPETITION)],
     ),
     partial_update=extend_schema(
         summary="Partially update a competition",
         description="Changes the given settings only. Organizers (owner, collaborators) only.",
+        examples=[
+            ex.request({"reward": "A talk at the workshop and a year of cloud credits"}),
+            ex.response(
+                {**ex.COMPETITION, "reward": "A talk at the workshop and a year of cloud credits"}
+            ),
+        ],
     ),
     destroy=extend_schema(
         summary="Delete a competition",
@@ -157,11 +204,10 @@ class CompetitionViewSet(viewsets.ModelViewSet[Competition]):
         if self.action == "list":
             if mine_filter(self.request):
                 # The caller's own, even for platform admins, who may see every competition.
-                organized = Competition.objects.filter(
-                    Q(created_by=user) | Q(collaborators=user)
-                ).values("pk")
-                registered = Participant.objects.filter(user=user).values("competition")
-                queryset = queryset.filter(Q(pk__in=organized) | Q(pk__in=registered))
+                me = caller(self.request)  # mine_filter turned anonymous callers away
+                own = Competition.objects.filter(Q(created_by=me) | Q(collaborators=me))
+                registered = Participant.objects.filter(user=me).values("competition")
+                queryset = queryset.filter(Q(pk__in=own.values("pk")) | Q(pk__in=registered))
             return queryset.order_by("-created_at", "-pk")
         organized = Competition.objects.organized_by(user).filter(pk=OuterRef("pk"))
         return queryset.annotate(caller_organizes=Exists(organized)).prefetch_related(
@@ -205,6 +251,7 @@ class CompetitionViewSet(viewsets.ModelViewSet[Competition]):
         "and takes registrations. Organizers only. Returns the competition.",
         request=None,
         responses=CompetitionSerializer,
+        examples=[ex.response({**ex.COMPETITION, "published": False}, summary="Unpublished")],
     )
     @action(detail=True, methods=["post"])
     def toggle_publish(self, request: Request, pk: str | None = None) -> Response:
@@ -246,6 +293,7 @@ class CompetitionViewSet(viewsets.ModelViewSet[Competition]):
         description="Published competitions only, newest first, whoever asks (organizers' "
         "unpublished drafts are not included).",
         responses=CompetitionSummarySerializer(many=True),
+        examples=[ex.response(ex.COMPETITION_SUMMARY)],
     )
     @action(detail=False, methods=["get"])
     def public(self, request: Request) -> Response:
@@ -259,6 +307,7 @@ class CompetitionViewSet(viewsets.ModelViewSet[Competition]):
         description=f"The {FRONT_PAGE_SIZE} newest published competitions, and how many "
         "published competitions, approved participants and submissions to them there are.",
         responses=FrontPageSerializer,
+        examples=[ex.response(ex.FRONT_PAGE)],
     )
     @action(detail=False, methods=["get"])
     def front_page(self, request: Request) -> Response:
@@ -284,6 +333,7 @@ class CompetitionViewSet(viewsets.ModelViewSet[Competition]):
         "(a revoked participant), with the reason.",
         request=None,
         responses=ParticipantSerializer,
+        examples=[ex.response(ex.REGISTERED, summary="Pending the organizers' approval")],
     )
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def register(self, request: Request, pk: str | None = None) -> Response:
@@ -303,7 +353,7 @@ class CompetitionViewSet(viewsets.ModelViewSet[Competition]):
         request={"multipart/form-data": BundleUploadSerializer},
         responses={
             201: OpenApiResponse(
-                OpenApiTypes.OBJECT,
+                BUNDLE_IMPORT,
                 description="The new competition's id and title, its phases, tasks and "
                 "leaderboards, and the importer's warnings.",
             ),
@@ -315,6 +365,7 @@ class CompetitionViewSet(viewsets.ModelViewSet[Competition]):
                 },
             ),
         },
+        examples=[ex.response(ex.BUNDLE_IMPORT, status=201)],
     )
     @action(
         detail=False,
@@ -355,25 +406,33 @@ class CompetitionViewSet(viewsets.ModelViewSet[Competition]):
         summary="List phases",
         description="Phases of the competitions the caller may see, by competition and index.",
         parameters=[competition_id_parameter("phases"), PHASE_STATUS_PARAMETER],
+        examples=[ex.response(ex.PHASE)],
     ),
     create=extend_schema(
         summary="Create a phase",
         description="Adds a phase to a competition the caller organizes (403 otherwise). The "
         "phase must end after it starts; its tasks must be tasks the caller may see, listed "
         "in order.",
+        examples=[ex.request(ex.PHASE_SETTINGS), ex.response(ex.PHASE)],
     ),
     retrieve=extend_schema(
         summary="Read a phase",
         description="One phase with its dates, status, limits and tasks (ids, in order).",
+        examples=[ex.response(ex.PHASE)],
     ),
     update=extend_schema(
         summary="Update a phase",
         description="Replaces the phase's settings; `tasks`, when given, replaces its tasks. "
         "Organizers of its competition only. A phase cannot move to another competition.",
+        examples=[ex.request(ex.PHASE_SETTINGS), ex.response(ex.PHASE)],
     ),
     partial_update=extend_schema(
         summary="Partially update a phase",
         description="Changes the given settings only. Organizers of its competition only.",
+        examples=[
+            ex.request({"end": "2025-04-07T23:59:59Z"}, summary="A week longer"),
+            ex.response({**ex.PHASE, "end": "2025-04-07T23:59:59Z"}),
+        ],
     ),
     destroy=extend_schema(
         summary="Delete a phase",
@@ -426,6 +485,7 @@ class PhaseViewSet(viewsets.ModelViewSet[Phase]):
         "queued.",
         request=None,
         responses=RerunCountSerializer,
+        examples=[ex.response({"count": 2})],
     )
     @action(detail=True, methods=["get", "post"], permission_classes=[permissions.IsAuthenticated])
     def rerun_submissions(self, request: Request, pk: str | None = None) -> Response:
@@ -448,6 +508,7 @@ class PhaseViewSet(viewsets.ModelViewSet[Phase]):
         "next phase's id and how many were queued.",
         request=None,
         responses=MigrationSerializer,
+        examples=[ex.response({"phase": 2, "count": 2})],
     )
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def manually_migrate(self, request: Request, pk: str | None = None) -> Response:
@@ -464,21 +525,32 @@ class PhaseViewSet(viewsets.ModelViewSet[Phase]):
         summary="List tasks",
         description="Tasks the caller may see: public ones, their own, and the tasks of the "
         "competitions they organize.",
+        examples=[ex.response(ex.TASK)],
     ),
     create=extend_schema(
         summary="Create a task",
         description="Creates a task owned by the caller. Its scoring program (required), "
         "ingestion program, input data and reference data are ids of data files the caller "
         "owns or that are public, each of the matching kind.",
+        examples=[ex.request(ex.TASK_SETTINGS), ex.response(ex.TASK)],
     ),
-    retrieve=extend_schema(summary="Read a task", description="One task and its file ids."),
+    retrieve=extend_schema(
+        summary="Read a task",
+        description="One task and its file ids.",
+        examples=[ex.response(ex.TASK)],
+    ),
     update=extend_schema(
         summary="Update a task",
         description="Replaces the task's settings. Its creator and platform admins only.",
+        examples=[ex.request(ex.TASK_SETTINGS), ex.response(ex.TASK)],
     ),
     partial_update=extend_schema(
         summary="Partially update a task",
         description="Changes the given settings only. Its creator and platform admins only.",
+        examples=[
+            ex.request({"is_public": True}, summary="Share it with other organizers"),
+            ex.response({**ex.TASK, "is_public": True}),
+        ],
     ),
     destroy=extend_schema(
         summary="Delete a task",

@@ -95,7 +95,7 @@ def set_quota(request: HttpRequest, pk: int) -> HttpResponse:
     form = QuotaForm(request.POST)
     if not form.is_valid():
         return _user_page(request, user, quota_form=form, status=400)
-    accounts.set_quota(user=user, quota_bytes=form.quota_bytes(), by=request.user)
+    accounts.set_quota(user=user, quota_bytes=form.quota_bytes(), by=host(request))
     shown = (
         "the platform's default" if user.quota_bytes is None else filesizeformat(user.quota_bytes)
     )
@@ -112,7 +112,7 @@ def clean_up(request: HttpRequest, pk: int) -> HttpResponse:
     if not everything and not form.is_valid():
         return _user_page(request, user, cleanup_form=form, status=400)
     chosen = None if everything else form.cleaned_data["ids"]
-    deleted = services.clean_up(owner=user, ids=chosen, by=request.user)
+    deleted = services.clean_up(owner=user, ids=chosen, by=host(request))
     freed = sum(data.size for data in deleted)
     if deleted:
         messages.success(

@@ -173,7 +173,7 @@ class JSONObjectField(serializers.JSONField):
                 self.fail("invalid")
         if data is not None and not isinstance(data, dict):
             raise serializers.ValidationError("expected a JSON object")
-        return super().to_internal_value(data)
+        return super().to_internal_value(data)  # type: ignore[arg-type]
 
 
 class SubmissionCreateSerializer(serializers.Serializer[Any]):
