@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+import tempfile
 import zipfile
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
@@ -44,6 +45,25 @@ class _Writer:
                     out.write(chunk)
             self._written[data.pk] = name
         return self._written[data.pk]
+
+
+def bundle_file_name(competition: Competition) -> str:
+    """The name a downloaded bundle gets: the title's letters and digits, and the id."""
+    slug = re.sub(r"[^a-z0-9]+", "-", competition.title.lower()).strip("-")[:60]
+    return f"{slug or 'competition'}-{competition.pk}.zip"
+
+
+def export_to_temporary_file(competition: Competition) -> IO[bytes]:
+    """The competition's bundle in a temporary file, open and read from its start, for a
+    download to stream; the file goes when it is closed."""
+    archive = tempfile.NamedTemporaryFile(prefix="podium-export-", suffix=".zip")  # noqa: SIM115
+    try:
+        export_bundle(competition, Path(archive.name))
+        archive.seek(0)
+    except BaseException:
+        archive.close()
+        raise
+    return archive
 
 
 def export_bundle(competition: Competition, target: Path) -> None:

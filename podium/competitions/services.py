@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import io
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import BinaryIO
+
 from django.db import transaction
 
 from podium.accounts.models import User
 from podium.audit import services as audit
 from podium.audit.models import Action
+from podium.bundles.export import export_bundle
+from podium.bundles.services import import_bundle
 from podium.competitions.models import Competition, Phase
+from podium.core.images import ImageRefused, check_image
+from podium.datasets import services as datasets
+from podium.datasets.models import Data
+from podium.participation import services as participation
+from podium_bundle.files import LOGO_LIMITS
 
 
 def toggle_publish(competition: Competition, *, by: User | None = None) -> Competition:
@@ -56,3 +69,106 @@ def delete_phase(phase: Phase, *, by: User) -> None:
             details={"name": phase.name, "submissions": phase.submissions.count()},
         )
         phase.delete()
+
+
+# Added for the organizers' pages (podium.manage): deleting only what is unpublished, a
+# logo from an upload, and a competition cloned as a template.
+
+
+class StillPublished(Exception):
+    """A published competition is not deleted: participants may be using it."""
+
+
+def delete_unpublished(competition: Competition, *, by: User) -> None:
+    """Deletes the competition like `delete_competition`, but only once it is unpublished.
+
+    The row is locked while it is checked, so that a publish clicked at the same moment
+    either lands first (and the delete is refused) or finds the competition gone.
+    """
+    with transaction.atomic():
+        current = Competition.objects.select_for_update().filter(pk=competition.pk).first()
+        if current is None:
+            return
+        if current.published:
+            raise StillPublished(f"{current.title!r} is published: unpublish it before deleting it")
+        delete_competition(current, by=by)
+
+
+def set_logo(competition: Competition, *, by: User, stream: BinaryIO, name: str) -> Data:
+    """Checks the image (the bundles' logo limits: format, bytes, pixels) and makes it the
+    competition's logo, stored as `by`'s file. ImageRefused says what is wrong with it, and
+    QuotaExceeded that it does not fit; either way nothing is stored. The old logo stays a
+    file of its owner's, which the quota cleanup deletes once nothing uses it."""
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    try:
+        check_image(stream, size=size, limits=LOGO_LIMITS)
+    except ImageRefused as exc:
+        raise ImageRefused(f"{name} {exc}") from None
+    stream.seek(0)
+    with transaction.atomic():
+        logo = datasets.store(owner=by, kind=Data.Kind.LOGO, name=name, stream=stream)
+        competition.logo = logo
+        competition.save(update_fields=["logo", "updated_at"])
+    return logo
+
+
+def clone_competition(competition: Competition, *, by: User) -> Competition:
+    """A new unpublished competition of `by` with the settings of `competition` and none of
+    its participants or submissions: its bundle exported and imported again as `by`'s (so
+    the copy holds exactly what a bundle holds, with tasks and files of its own), then its
+    registration form and allow-list copied, and "(copy)" added to its title.
+
+    All or nothing: BundleInvalid lists what the competition lacks to make a bundle (a
+    logo, terms, a task in every phase, a leaderboard...) or what `by` may not use (a
+    private queue), and nothing is created.
+    """
+    with tempfile.TemporaryDirectory(prefix="podium-clone-") as folder:
+        archive = Path(folder) / "bundle.zip"
+        export_bundle(competition, archive)
+        with transaction.atomic():
+            copy = import_bundle(source=archive, owner=by).competition
+            copy.title = f"{competition.title} (copy)"[
+                : Competition._meta.get_field("title").max_length
+            ]
+            copy.save(update_fields=["title", "updated_at"])
+            questions = participation.questions_of(competition)
+            if questions:
+                participation.set_questions(copy, questions=questions)
+            allowed = list(competition.registration_allow_list.values_list("value", flat=True))
+            if allowed:
+                participation.set_allow_list(copy, by=by, entries=allowed)
+    return copy
+
+
+class CollaboratorsRefused(Exception):
+    """Names that are no account, or the owner's own; `problems` says which, in words."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+def set_collaborators(competition: Competition, *, names: Sequence[str]) -> list[User]:
+    """Makes the accounts named (each by username, or by the one account with that address)
+    the competition's collaborators, in place of the ones it had; returns them. All or
+    nothing: CollaboratorsRefused lists every name that is no account, or is the owner's
+    (the owner organizes it anyway). Who may call this (its owner: collaborators organize
+    but do not choose who else does) is the caller's check, as for deleting."""
+    users: list[User] = []
+    problems = []
+    for name in dict.fromkeys(name.strip() for name in names if name.strip()):
+        try:
+            user = participation.find_user(name)
+        except participation.UnknownUser as exc:
+            problems.append(str(exc))
+            continue
+        if user.pk == competition.created_by_id:
+            problems.append(f"{name} owns the competition: the owner organizes it already")
+        elif user not in users:
+            users.append(user)
+    if problems:
+        raise CollaboratorsRefused(problems)
+    competition.collaborators.set(users)
+    return users
