@@ -33,6 +33,7 @@ from podium.accounts.serializers import (
     ProfileSerializer,
     TokenExchangeSerializer,
 )
+from podium.core import examples as ex
 from podium.core.api import InUse, caller
 from podium.core.images import ImageRefused
 
@@ -72,6 +73,7 @@ class UserViewSet(viewsets.GenericViewSet[Any]):
         "affiliations and avatar. Never the email address. Anyone may read it; a deleted "
         "or deactivated account is not found.",
         responses=ProfileSerializer,
+        examples=[ex.response(ex.PROFILE)],
     )
     def retrieve(self, request: Request, username: str | None = None) -> Response:
         user = self.get_object()
@@ -83,6 +85,7 @@ class UserViewSet(viewsets.GenericViewSet[Any]):
         "when they accepted the platform's terms, and links to the pages that change the "
         "email address and the password, to the mail preferences and to the API tokens.",
         responses=MyAccountSerializer,
+        examples=[ex.response(ex.MY_ACCOUNT)],
     )
     @action(
         detail=False,
@@ -100,6 +103,7 @@ class UserViewSet(viewsets.GenericViewSet[Any]):
         "are not changed here (the email address through its verification page).",
         request=ProfileSerializer,
         responses=MyAccountSerializer,
+        examples=[ex.request(ex.PROFILE_CHANGES), ex.response(ex.MY_ACCOUNT)],
     )
     @me.mapping.patch
     def change_me(self, request: Request) -> Response:
@@ -148,6 +152,7 @@ class UserViewSet(viewsets.GenericViewSet[Any]):
         "previous one.",
         request={"multipart/form-data": AvatarUploadSerializer},
         responses={200: MyAccountSerializer, 400: refusal("The file is not an image allowed.")},
+        examples=[ex.response(ex.MY_ACCOUNT)],
     )
     @action(
         detail=False,
@@ -184,6 +189,7 @@ class UserViewSet(viewsets.GenericViewSet[Any]):
         summary="List my API tokens",
         description="Each token's name, when it was made and when it was last used "
         "(to the minute). The keys themselves are never shown again.",
+        examples=[ex.response(ex.API_TOKEN)],
     ),
     destroy=extend_schema(
         summary="Revoke an API token",
@@ -209,6 +215,10 @@ class ApiTokenViewSet(
         f"this answer only: copy it now. At most {services.MAX_TOKENS} tokens per user.",
         request=ApiTokenSerializer,
         responses={201: NewApiTokenSerializer, 409: refusal("The caller has too many tokens.")},
+        examples=[
+            ex.request({"name": ex.NEW_API_TOKEN["name"]}),
+            ex.response(ex.NEW_API_TOKEN),
+        ],
     )
     def create(self, request: Request) -> Response:
         serializer = ApiTokenSerializer(data=request.data)
@@ -252,6 +262,16 @@ class TokenExchangeViewSet(viewsets.GenericViewSet[ApiToken]):
             403: refusal("The account's email address is not verified yet."),
             429: refusal("Too many attempts; try again later."),
         },
+        examples=[
+            ex.request(
+                {
+                    "username": ex.ALICE,
+                    "password": "correct horse battery staple",
+                    "name": ex.NEW_API_TOKEN["name"],
+                }
+            ),
+            ex.response(ex.NEW_API_TOKEN),
+        ],
     )
     def create(self, request: Request) -> Response:
         serializer = TokenExchangeSerializer(data=request.data)

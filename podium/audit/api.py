@@ -22,6 +22,7 @@ from podium.audit.serializers import (
     AuditEntrySerializer,
     AuditFilterSerializer,
 )
+from podium.core import examples as ex
 
 
 class IsPlatformAdmin(permissions.BasePermission):
@@ -39,10 +40,12 @@ class IsPlatformAdmin(permissions.BasePermission):
         "decisions, queue and data group changes, quota cleanups. Platform admins only. "
         "Filters combine.",
         parameters=[AuditFilterSerializer],
+        examples=[ex.response(ex.AUDIT_ENTRY)],
     ),
     retrieve=extend_schema(
         summary="Read an audit entry",
         description="One entry with its details. Platform admins only.",
+        examples=[ex.response(ex.AUDIT_ENTRY)],
     ),
 )
 class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet[AuditEntry]):
@@ -83,6 +86,9 @@ class AnalyticsViewSet(viewsets.ViewSet):
         "for the `top` users (with their quotas) and the `top` competitions holding most.",
         parameters=[AnalyticsQuerySerializer],
         responses={200: AnalyticsSerializer},
+        examples=[
+            ex.response(ex.ANALYTICS, summary="?start=2025-01-01&end=2025-03-31&interval=month")
+        ],
     )
     def list(self, request: Request) -> Response:
         query = AnalyticsQuerySerializer(data=request.query_params)

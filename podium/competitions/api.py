@@ -32,7 +32,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
-from podium.bundles.export import export_bundle as write_bundle
+from podium.bundles.export import bundle_file_name, export_to_temporary_file
 from podium.bundles.problems import BundleInvalid
 from podium.bundles.services import import_bundle
 from podium.competitions import services
@@ -113,11 +113,6 @@ BUNDLE_IMPORT = inline_serializer(
         "warnings": serializers.ListField(child=serializers.CharField()),
     },
 )
-
-
-def slug_name(title: str) -> str:
-    """A file name made from a competition's title: letters, digits and dashes."""
-    return re.sub(r"[^A-Za-z0-9]+", "-", title).strip("-").lower()[:60]
 
 
 def mine_filter(request: Request) -> bool:
@@ -275,15 +270,8 @@ class CompetitionViewSet(viewsets.ModelViewSet[Competition]):
     @action(detail=True, methods=["get"], permission_classes=[permissions.IsAuthenticated])
     def export_bundle(self, request: Request, pk: str | None = None) -> FileResponse:
         competition = self.get_object()
-        # Written to a temporary file, then streamed; the file goes when the response closes.
-        archive = tempfile.NamedTemporaryFile(prefix="podium-export-", suffix=".zip")  # noqa: SIM115
-        try:
-            write_bundle(competition, Path(archive.name))
-            archive.seek(0)
-        except BaseException:
-            archive.close()
-            raise
-        name = f"{slug_name(competition.title) or 'competition'}-{competition.pk}.zip"
+        archive = export_to_temporary_file(competition)
+        name = bundle_file_name(competition)
         return FileResponse(
             archive, as_attachment=True, filename=name, content_type="application/zip"
         )

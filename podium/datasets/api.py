@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 from rest_framework.views import APIView
 
+from podium.core import examples as ex
 from podium.core.api import InUse, caller
 from podium.datasets import services
 from podium.datasets.models import Data, DataGroup, DataGroupEntry
@@ -31,12 +32,21 @@ from podium.datasets.serializers import (
     QuotaCleanupSerializer,
 )
 
+SHARED = {
+    **ex.SCORING_PROGRAM,
+    "description": "Accuracy and macro F1; reads predictions.csv.",
+    "is_public": True,
+    "updated_at": "2025-02-10T09:30:00Z",
+}
+GROUP_CHANGES = {"description": "The test set of the 2025 edition: features, then labels."}
+
 
 @extend_schema_view(
     list=extend_schema(
         summary="List data files",
         description="Data files the caller may see: public ones and their own (all of them "
         "for platform admins).",
+        examples=[ex.response(ex.SCORING_PROGRAM)],
     ),
     create=extend_schema(
         summary="Upload a data file",
@@ -45,21 +55,45 @@ from podium.datasets.serializers import (
         "and size; 400 when it does not fit the caller's storage quota.",
         request={"multipart/form-data": DataUploadSerializer},
         responses={201: DataSerializer},
+        examples=[
+            ex.request(
+                {
+                    "kind": "scoring_program",
+                    "name": "scoring_program.zip",
+                    "description": ex.SCORING_PROGRAM["description"],
+                    "is_public": False,
+                },
+                summary="The zip goes in the `file` part",
+                media_type="multipart/form-data",
+            ),
+            ex.response(ex.SCORING_PROGRAM),
+        ],
     ),
     retrieve=extend_schema(
         summary="Read a data file",
         description="One file's name, kind, owner, hash and size. The storage path is shown "
         "to its owner only.",
+        examples=[ex.response(ex.SCORING_PROGRAM)],
     ),
     update=extend_schema(
         summary="Update a data file",
         description="Changes the name, description and visibility. The bytes never change. "
         "Its owner and platform admins only.",
+        examples=[
+            ex.request({name: SHARED[name] for name in ("name", "description", "is_public")}),
+            ex.response(SHARED),
+        ],
     ),
     partial_update=extend_schema(
         summary="Partially update a data file",
         description="Changes the given fields among name, description and visibility. Its "
         "owner and platform admins only.",
+        examples=[
+            ex.request({"is_public": True}, summary="Share it with other organizers"),
+            ex.response(
+                {**ex.SCORING_PROGRAM, "is_public": True, "updated_at": SHARED["updated_at"]}
+            ),
+        ],
     ),
     destroy=extend_schema(
         summary="Delete a data file",
@@ -116,27 +150,47 @@ class DataViewSet(viewsets.ModelViewSet[Data]):
         summary="List data groups",
         description="The caller's data groups (every user's for platform admins): named sets "
         "of data files that belong together. A group lists only the files its owner may see.",
+        examples=[ex.response(ex.DATA_GROUP)],
     ),
     create=extend_schema(
         summary="Create a data group",
         description="Creates a group owned by the caller from the ids of data files the "
         "caller may see (their own and public ones); 400 names the ids that are not. Files in "
         "a group count as used: a quota cleanup leaves them alone.",
+        examples=[
+            ex.request(
+                {
+                    "name": ex.DATA_GROUP["name"],
+                    "description": ex.DATA_GROUP["description"],
+                    "data": [4, 5],
+                }
+            ),
+            ex.response(ex.DATA_GROUP),
+        ],
     ),
     retrieve=extend_schema(
         summary="Read a data group",
         description="One group with its files, their sizes and their total. Its owner and "
         "platform admins only.",
+        examples=[ex.response(ex.DATA_GROUP)],
     ),
     update=extend_schema(
         summary="Update a data group",
         description="Replaces the group's name, description and files (`data` left out keeps "
         "them). Its owner and platform admins only.",
+        examples=[
+            ex.request({"name": ex.DATA_GROUP["name"], **GROUP_CHANGES, "data": [4, 5]}),
+            ex.response({**ex.DATA_GROUP, **GROUP_CHANGES, "updated_at": "2025-02-10T09:45:00Z"}),
+        ],
     ),
     partial_update=extend_schema(
         summary="Partially update a data group",
         description="Changes the given fields among name, description and data. Its owner and "
         "platform admins only.",
+        examples=[
+            ex.request(GROUP_CHANGES),
+            ex.response({**ex.DATA_GROUP, **GROUP_CHANGES, "updated_at": "2025-02-10T09:45:00Z"}),
+        ],
     ),
     destroy=extend_schema(
         summary="Delete a data group",
@@ -227,6 +281,7 @@ class QuotaCleanupView(APIView):
         "the bytes a cleanup would free, the bytes used and the quota. Uploads still in "
         "progress are not listed. Nothing is deleted: POST does that.",
         responses={200: QuotaCleanupSerializer},
+        examples=[ex.response(ex.QUOTA_CLEANUP)],
     )
     def get(self, request: Request) -> Response:
         owner = caller(request)
@@ -242,6 +297,10 @@ class QuotaCleanupView(APIView):
         "cleanup is written to the audit log.",
         request=QuotaCleanupRequestSerializer,
         responses={200: QuotaCleanupSerializer},
+        examples=[
+            ex.request({"ids": [10]}),
+            ex.response({**ex.QUOTA_CLEANUP, "used_bytes": 412}, summary="Freed 398 bytes"),
+        ],
     )
     def post(self, request: Request) -> Response:
         chosen = QuotaCleanupRequestSerializer(data=request.data)

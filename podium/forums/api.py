@@ -36,13 +36,13 @@ from rest_framework.exceptions import (
     ValidationError,
 )
 from rest_framework.generics import get_object_or_404
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
 from podium.competitions.models import Competition
-from podium.core.api import caller
+from podium.core import examples as ex
+from podium.core.api import Pagination, caller
 from podium.forums import rules, services
 from podium.forums.models import Post, Thread
 from podium.forums.rendering import TooComplex
@@ -57,6 +57,22 @@ from podium.forums.serializers import (
 )
 
 TURNED_OFF = "the forum of this competition is turned off"
+RENAMED = {**ex.THREAD, "title": "Is feature scaling part of the model? (answered)"}
+STARTED = {
+    **ex.THREAD,
+    "id": 2,
+    "title": "Submission stuck in preparing",
+    "created_at": "2025-02-10T11:10:00Z",
+    "last_activity_at": "2025-02-10T11:10:00Z",
+    "post_count": 1,
+}
+EDITED = {
+    **ex.POST,
+    "content": ex.POST["content"] + " Fit the scaler on the training data only.",
+    "html": ex.POST["html"][: -len("</p>")] + " Fit the scaler on the training data only.</p>",
+    "edited_at": "2025-02-04T10:20:00Z",
+}
+REPLY = "Thanks! So a scaler fitted on train and test together would be leakage?"
 
 
 class Conflict(APIException):
@@ -65,7 +81,7 @@ class Conflict(APIException):
     default_code = "conflict"
 
 
-class ForumPagination(LimitOffsetPagination):
+class ForumPagination(Pagination):
     default_limit = 50
     max_limit = 100
 
@@ -123,6 +139,7 @@ class CompetitionForumViewSet(viewsets.GenericViewSet[Competition]):
         "see the competition; 404 otherwise. Answers for a forum turned off too, with "
         "`enabled` false.",
         responses=ForumSerializer,
+        examples=[ex.response(ex.FORUM)],
     )
     @extend_schema(
         methods=["PATCH"],
@@ -133,6 +150,10 @@ class CompetitionForumViewSet(viewsets.GenericViewSet[Competition]):
         "competition's organizers and platform admins only (403).",
         request=ForumSettingsSerializer,
         responses=ForumSerializer,
+        examples=[
+            ex.request({"readers": "participants", "participants_may_post": True}),
+            ex.response({**ex.FORUM, "may_moderate": True}, summary="As an organizer sees it"),
+        ],
     )
     @action(detail=True, methods=["get", "patch"])
     def forum(self, request: Request, pk: str | None = None) -> Response:
@@ -197,6 +218,7 @@ class ThreadViewSet(
         parameters=[
             OpenApiParameter("competition", int, required=True, description="The competition's id.")
         ],
+        examples=[ex.response(ex.THREAD)],
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         competition = (
@@ -227,6 +249,16 @@ class ThreadViewSet(
         "Retry-After for more than 6 posts or edits a minute.",
         request=ThreadCreateSerializer,
         responses={201: ThreadSerializer},
+        examples=[
+            ex.request(
+                {
+                    "competition": 1,
+                    "title": STARTED["title"],
+                    "content": "My submission 4 has been *preparing* for an hour. Is a worker up?",
+                }
+            ),
+            ex.response(STARTED),
+        ],
     )
     def create(self, request: Request) -> Response:
         given = ThreadCreateSerializer(data=request.data, context={"request": request})
@@ -245,6 +277,7 @@ class ThreadViewSet(
         description="One thread with its number of posts and last activity; its posts are "
         "at .../posts/. 404 for a thread of a forum the caller may not read, of a forum "
         "turned off, or deleted.",
+        examples=[ex.response(ex.THREAD)],
     )
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         thread, _ = self._thread()
@@ -256,6 +289,7 @@ class ThreadViewSet(
         "the forum (403 otherwise).",
         request=ThreadUpdateSerializer,
         responses=ThreadSerializer,
+        examples=[ex.request({"title": RENAMED["title"]}), ex.response(RENAMED)],
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         thread, _ = self._thread()
@@ -296,6 +330,7 @@ class ThreadViewSet(
         "Pinning a pinned thread changes nothing.",
         request=None,
         responses=ThreadSerializer,
+        examples=[ex.response({**ex.THREAD, "pinned": True})],
     )
     @extend_schema(
         methods=["DELETE"],
@@ -305,6 +340,7 @@ class ThreadViewSet(
         "audit log. Unpinning a thread not pinned changes nothing.",
         request=None,
         responses={200: ThreadSerializer},
+        examples=[ex.response(ex.THREAD)],
     )
     @action(detail=True, methods=["post", "delete"])
     def pin(self, request: Request, pk: str | None = None) -> Response:
@@ -319,6 +355,7 @@ class ThreadViewSet(
         "locked thread changes nothing.",
         request=None,
         responses=ThreadSerializer,
+        examples=[ex.response({**ex.THREAD, "locked": True})],
     )
     @extend_schema(
         methods=["DELETE"],
@@ -327,6 +364,7 @@ class ThreadViewSet(
         "platform admins (403 otherwise); recorded in the audit log.",
         request=None,
         responses={200: ThreadSerializer},
+        examples=[ex.response(ex.THREAD)],
     )
     @action(detail=True, methods=["post", "delete"])
     def lock(self, request: Request, pk: str | None = None) -> Response:
@@ -341,6 +379,7 @@ class ThreadViewSet(
         "forum; following twice changes nothing.",
         request=None,
         responses=ThreadSerializer,
+        examples=[ex.response(ex.THREAD)],
     )
     @extend_schema(
         methods=["DELETE"],
@@ -349,6 +388,7 @@ class ThreadViewSet(
         "it again. Unfollowing a thread not followed changes nothing.",
         request=None,
         responses={200: ThreadSerializer},
+        examples=[ex.response({**ex.THREAD, "following": False})],
     )
     @action(detail=True, methods=["post", "delete"])
     def follow(self, request: Request, pk: str | None = None) -> Response:
@@ -366,6 +406,7 @@ class ThreadViewSet(
             OpenApiParameter("offset", int, description="Posts to skip."),
         ],
         responses=PostSerializer(many=True),
+        examples=[ex.response(ex.POST)],
     )
     @extend_schema(
         methods=["POST"],
@@ -377,6 +418,19 @@ class ThreadViewSet(
         "a minute.",
         request=PostWriteSerializer,
         responses={201: PostSerializer},
+        examples=[
+            ex.request({"content": REPLY}),
+            ex.response(
+                {
+                    **ex.POST,
+                    "id": 3,
+                    "author": ex.ALICE,
+                    "content": REPLY,
+                    "html": f"<p>{REPLY}</p>",
+                    "created_at": "2025-02-04T10:31:00Z",
+                }
+            ),
+        ],
     )
     @action(detail=True, methods=["get", "post"])
     def posts(self, request: Request, pk: str | None = None) -> Response:
@@ -413,6 +467,7 @@ class PostViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[Post]):
         summary="Read a post",
         description="One post, as in its thread's list. 404 for a post in a forum the "
         "caller may not read, in a forum turned off, or in a deleted thread.",
+        examples=[ex.response(ex.POST)],
     )
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(PostSerializer(self._post()).data)
@@ -425,6 +480,7 @@ class PostViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[Post]):
         "The same limits as a new post (400, 429).",
         request=PostWriteSerializer,
         responses=PostSerializer,
+        examples=[ex.request({"content": EDITED["content"]}), ex.response(EDITED)],
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         post = self._post()

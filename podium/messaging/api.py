@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from podium.core import examples as ex
 from podium.core.api import caller
 from podium.messaging.serializers import PreferencesSerializer
 from podium.messaging.services import preferences_of
@@ -22,6 +23,7 @@ class PreferencesView(APIView):
         "and invitations are always sent. `organizer` sets how often organizers get a "
         "summary of new registration requests.",
         responses=PreferencesSerializer,
+        examples=[ex.response(ex.PREFERENCES)],
     )
     def get(self, request: Request) -> Response:
         return Response(PreferencesSerializer(preferences_of(caller(request))).data)
@@ -31,6 +33,10 @@ class PreferencesView(APIView):
         description="Turns categories of email on or off; fields left out keep their value.",
         request=PreferencesSerializer,
         responses=PreferencesSerializer,
+        examples=[
+            ex.request({"forum": False, "organizer": "daily"}),
+            ex.response(ex.PREFERENCES),
+        ],
     )
     def patch(self, request: Request) -> Response:
         serializer = PreferencesSerializer(

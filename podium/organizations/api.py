@@ -26,6 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
+from podium.core import examples as ex
 from podium.core.api import caller
 from podium.organizations import services
 from podium.organizations.models import Invite, Membership, Organization
@@ -77,6 +78,14 @@ def _error(description: str) -> OpenApiResponse:
     return OpenApiResponse(description=description)
 
 
+NEW_ORGANIZATION = {
+    **ex.ORGANIZATION,
+    "member_count": 1,
+    "members": ex.MEMBERS[:1],
+    "invites": [],
+}
+DESCRIBED = {"description": "Two botanists and a statistician, from Lyon."}
+
 MEMBER_PARAMETERS = [
     OpenApiParameter(
         "member", OpenApiTypes.INT, description="The membership's id, as in `members[].id`."
@@ -92,11 +101,13 @@ MEMBER_PARAMETERS = [
         "organizations also show their contact email and members (and, to owners and "
         "managers, their open invitations); `mine=true` lists only those.",
         parameters=[OrganizationFilterSerializer],
+        examples=[ex.response(ex.ORGANIZATION)],
     ),
     retrieve=extend_schema(
         summary="Read an organization",
         description="One organization: its public fields for everyone; its contact email and "
         "members for its members; its open invitations for its owners and managers.",
+        examples=[ex.response(ex.ORGANIZATION)],
     ),
     create=extend_schema(
         summary="Create an organization",
@@ -104,6 +115,7 @@ MEMBER_PARAMETERS = [
         "unique, ignoring case (400 naming the field when taken).",
         request=OrganizationWriteSerializer,
         responses={201: OrganizationSerializer},
+        examples=[ex.request(ex.ORGANIZATION_SETTINGS), ex.response(NEW_ORGANIZATION)],
     ),
     update=extend_schema(
         summary="Update an organization",
@@ -111,6 +123,10 @@ MEMBER_PARAMETERS = [
         "website, contact email. Its owners and managers (403 for anyone else).",
         request=OrganizationWriteSerializer,
         responses=OrganizationSerializer,
+        examples=[
+            ex.request({**ex.ORGANIZATION_SETTINGS, **DESCRIBED}),
+            ex.response({**ex.ORGANIZATION, **DESCRIBED}),
+        ],
     ),
     partial_update=extend_schema(
         summary="Partially update an organization",
@@ -118,6 +134,7 @@ MEMBER_PARAMETERS = [
         "email. Its owners and managers (403 for anyone else).",
         request=OrganizationWriteSerializer,
         responses=OrganizationSerializer,
+        examples=[ex.request(DESCRIBED), ex.response({**ex.ORGANIZATION, **DESCRIBED})],
     ),
 )
 class OrganizationViewSet(
@@ -199,6 +216,13 @@ class OrganizationViewSet(
             409: _error("Already answered, or the caller is already a member."),
             410: _error("The invitation has expired."),
         },
+        examples=[
+            ex.request({"token": "Q2hVc3R0b2tlbi1mb3ItY2Fyb2w", "decline": False}),
+            ex.response(
+                {**ex.INVITE, "status": "accepted", "accepted_at": "2025-02-11T08:00:00Z"},
+                summary="Carol joined",
+            ),
+        ],
     )
     @action(detail=False, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def validate_invite(self, request: Request) -> Response:
@@ -223,6 +247,10 @@ class OrganizationViewSet(
         "size of a competition the organization takes part in.",
         request=InviteUsersSerializer,
         responses={200: InviteSerializer(many=True)},
+        examples=[
+            ex.request({"emails": [ex.INVITE["email"]], "group": "participant"}),
+            ex.response(ex.INVITE),
+        ],
     )
     @action(detail=True, methods=["post"], pagination_class=None)
     def invite_users(self, request: Request, pk: str | None = None) -> Response:
@@ -245,6 +273,10 @@ class OrganizationViewSet(
         "owners or change an owner's group. 409 for the last owner, who stays an owner.",
         request=MemberGroupSerializer,
         responses={200: MemberSerializer},
+        examples=[
+            ex.request({"username": ex.BRUNO, "group": "manager"}),
+            ex.response({**ex.MEMBERS[1], "group": "manager"}),
+        ],
     )
     @action(detail=True, methods=["post"])
     def update_member_group(self, request: Request, pk: str | None = None) -> Response:

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
+from podium.core import examples as ex
 from podium.core.api import InUse, caller
 from podium.queues import services
 from podium.queues.brokers import BrokerUrlRefused
@@ -34,6 +35,7 @@ SECRETS = (
         description="Compute queues the caller may see, oldest first: public ones, their own "
         "and the ones they are listed on as organizer (all of them for platform admins). "
         + SECRETS,
+        examples=[ex.response(ex.QUEUE)],
     ),
     create=extend_schema(
         summary="Create a queue",
@@ -42,21 +44,34 @@ SECRETS = (
         "platform's broker; otherwise jobs go to the broker named, which must not be on the "
         "server's own networks unless the caller is a platform admin. Start a worker for it "
         "with `podium-worker --broker <broker_url> --queue <broker_queue>`.",
+        examples=[ex.request(ex.QUEUE_SETTINGS), ex.response(ex.QUEUE)],
     ),
     retrieve=extend_schema(
         summary="Read a queue",
         description="One queue. " + SECRETS,
+        examples=[ex.response(ex.QUEUE)],
     ),
     update=extend_schema(
         summary="Update a queue",
         description="Replaces the queue's name, flags, broker URL and organizers (those left "
         "out keep their value). Its owner and platform admins only; organizers may use a "
         "queue but not change it.",
+        examples=[ex.request(ex.QUEUE_SETTINGS), ex.response(ex.QUEUE)],
     ),
     partial_update=extend_schema(
         summary="Partially update a queue",
         description="Changes the given fields among name, is_public, exclusive, broker_url "
         "and organizers. Its owner and platform admins only.",
+        examples=[
+            ex.request({"organizers": [ex.COLIN, ex.ALICE]}),
+            ex.response(
+                {
+                    **ex.QUEUE,
+                    "organizers": [ex.ALICE, ex.COLIN],
+                    "updated_at": "2025-02-10T10:00:00Z",
+                }
+            ),
+        ],
     ),
     destroy=extend_schema(
         summary="Delete a queue",

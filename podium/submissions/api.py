@@ -29,6 +29,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
+from podium.core import examples as ex
 from podium.core.api import caller
 from podium.datasets.signing import signed_url
 from podium.submissions import lifecycle, reports, rules, score_api, services
@@ -70,6 +71,15 @@ KIND_PARAMETER = OpenApiParameter(
 # What the owner of a submission or the organizers of its competition may do to it; making
 # it public is its owner's alone (lifecycle.set_public says so).
 CHANGES = ("update", "partial_update", "destroy", "cancel_submission", "update_fact_sheet")
+
+
+PUBLIC = {**ex.SUBMISSION, "is_public": True}
+CANCELLED = {
+    **ex.RUNNING_SUBMISSION,
+    "status": "cancelled",
+    "status_detail": "cancelled by alice",
+    "finished_at": "2025-02-10T11:02:30Z",
+}
 
 
 class Conflict(APIException):
@@ -115,6 +125,7 @@ def refusals() -> Iterator[None]:
         "of them for platform admins). The tasks of a multi-task submission are listed as its "
         "`children`, not as rows of their own.",
         parameters=[SubmissionFilterSerializer],
+        examples=[ex.response(ex.SUBMISSION)],
     ),
     create=extend_schema(
         summary="Create a submission",
@@ -127,11 +138,27 @@ def refusals() -> Iterator[None]:
         "any phase of their competition, at any time.",
         request={"multipart/form-data": SubmissionCreateSerializer},
         responses={201: SubmissionSerializer},
+        examples=[
+            ex.request(
+                {"phase": 1, "upload": ex.UPLOAD_ID},
+                "Upload",
+                summary="A completed upload (POST /api/uploads/)",
+                media_type="multipart/form-data",
+            ),
+            ex.request(
+                {"phase": 1, "organization": 1, "fact_sheet_answers": ex.FACT_SHEET_ANSWERS},
+                "File",
+                summary="The zip in the `file` part, for the team, with fact sheet answers",
+                media_type="multipart/form-data",
+            ),
+            ex.response(ex.NEW_SUBMISSION),
+        ],
     ),
     retrieve=extend_schema(
         summary="Read a submission",
         description="One submission's status and settings. Fact sheet answers are shown to "
         "its owner and the organizers only.",
+        examples=[ex.response(ex.SUBMISSION)],
     ),
     update=extend_schema(
         summary="Update a submission",
@@ -140,6 +167,10 @@ def refusals() -> Iterator[None]:
         "organizers; checked against the fact sheet). Any other field sent is ignored.",
         request=SubmissionUpdateSerializer,
         responses=SubmissionSerializer,
+        examples=[
+            ex.request({"is_public": True, "fact_sheet_answers": ex.FACT_SHEET_ANSWERS}),
+            ex.response(PUBLIC),
+        ],
     ),
     partial_update=extend_schema(
         summary="Partially update a submission",
@@ -147,6 +178,7 @@ def refusals() -> Iterator[None]:
         "with the same rules as a full update.",
         request=SubmissionUpdateSerializer,
         responses=SubmissionSerializer,
+        examples=[ex.request({"is_public": True}), ex.response(PUBLIC)],
     ),
     destroy=extend_schema(
         summary="Delete a submission",
@@ -255,6 +287,7 @@ class SubmissionViewSet(viewsets.ModelViewSet[Submission]):
         "scripts; prefer POST. Returns the submission.",
         request=None,
         responses=SubmissionSerializer,
+        examples=[ex.response(CANCELLED)],
     )
     @action(detail=True, methods=["get", "post"], permission_classes=[permissions.IsAuthenticated])
     def cancel_submission(self, request: Request, pk: str | None = None) -> Response:
@@ -271,6 +304,7 @@ class SubmissionViewSet(viewsets.ModelViewSet[Submission]):
         "also shows detailed results on its leaderboard (403 otherwise, saying why). 404 when "
         "there are none.",
         responses=DetailedResultSerializer,
+        examples=[ex.response(ex.DETAILED_RESULT)],
     )
     @action(detail=True, methods=["get"])
     def get_detail_result(self, request: Request, pk: str | None = None) -> Response:
@@ -289,6 +323,7 @@ class SubmissionViewSet(viewsets.ModelViewSet[Submission]):
         "unless the phase hides them (`hide_output`, `hide_prediction_output`, "
         "`hide_score_output`); everything for organizers and platform admins.",
         responses=SubmissionDetailsSerializer,
+        examples=[ex.response(ex.SUBMISSION_DETAILS)],
     )
     @action(detail=True, methods=["get"])
     def get_details(self, request: Request, pk: str | None = None) -> Response:
@@ -305,6 +340,9 @@ class SubmissionViewSet(viewsets.ModelViewSet[Submission]):
         "submission that has not ended. Returns the new submission.",
         request=None,
         responses={201: SubmissionSerializer},
+        examples=[
+            ex.response({**ex.NEW_SUBMISSION, "status_detail": "re-run of submission 3 by olivia"})
+        ],
     )
     @action(detail=True, methods=["post"])
     def re_run_submission(self, request: Request, pk: str | None = None) -> Response:
@@ -322,6 +360,7 @@ class SubmissionViewSet(viewsets.ModelViewSet[Submission]):
         "the submission.",
         request=None,
         responses=SubmissionSerializer,
+        examples=[ex.response(PUBLIC, summary="Now public")],
     )
     @action(detail=True, methods=["get", "post"], permission_classes=[permissions.IsAuthenticated])
     def toggle_public(self, request: Request, pk: str | None = None) -> Response:
@@ -339,6 +378,7 @@ class SubmissionViewSet(viewsets.ModelViewSet[Submission]):
         "Its owner or the organizers. Returns the submission.",
         request={"application/json": OpenApiTypes.OBJECT},
         responses=SubmissionSerializer,
+        examples=[ex.request(ex.FACT_SHEET_ANSWERS), ex.response(ex.SUBMISSION)],
     )
     @action(detail=True, methods=["patch"], parser_classes=[JSONParser])
     def update_fact_sheet(self, request: Request, pk: str | None = None) -> Response:
@@ -358,6 +398,10 @@ class SubmissionViewSet(viewsets.ModelViewSet[Submission]):
         "audited. 400 names each bad name or value and changes nothing.",
         request={"application/json": OpenApiTypes.OBJECT},
         responses=CustomMetricsSerializer,
+        examples=[
+            ex.request({"flops": 1_200_000, "parameters": 3_210}),
+            ex.response(ex.CUSTOM_METRICS),
+        ],
     )
     @action(detail=True, methods=["post"], parser_classes=[JSONParser])
     def metrics(self, request: Request, pk: str | None = None) -> Response:
@@ -445,6 +489,10 @@ class WorkerViewSet(viewsets.GenericViewSet[Submission]):
         parameters=[SECRET_PARAMETER],
         request=WorkerReportSerializer,
         responses=WorkerReplySerializer,
+        examples=[
+            ex.request(ex.WORKER_HEARTBEAT),
+            ex.response({"accepted": True, "cancelled": False, "stop": False}),
+        ],
     )
     @action(detail=True, methods=["post"])
     def heartbeat(self, request: Request, pk: str | None = None) -> Response:
@@ -458,6 +506,7 @@ class WorkerViewSet(viewsets.GenericViewSet[Submission]):
         parameters=[SECRET_PARAMETER],
         request=WorkerReportSerializer,
         responses=WorkerReplySerializer,
+        examples=[ex.request(ex.WORKER_REPORT), ex.response({"accepted": True})],
     )
     @action(detail=True, methods=["post"])
     def report(self, request: Request, pk: str | None = None) -> Response:
@@ -477,6 +526,7 @@ class WorkerViewSet(viewsets.GenericViewSet[Submission]):
             "text/html": OpenApiTypes.BINARY,
         },
         responses=WorkerReplySerializer,
+        examples=[ex.response({"accepted": True})],
     )
     @action(
         detail=True,

@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
+from podium.core import examples as ex
 from podium.core.api import caller
 from podium.submissions import scores as scoring
 from podium.submissions.models import Submission, SubmissionScore
@@ -35,6 +36,7 @@ from podium.submissions.serializers import (
 )
 
 ORGANIZERS_ONLY = "only the organizers of its competition may change its scores"
+F1_SCORE = {**ex.SUBMISSION_SCORE, "id": 8, "column": 2, "key": "f1", "value": 0.9662}
 
 
 @contextmanager
@@ -53,6 +55,7 @@ def refusals() -> Iterator[None]:
         "columns and leaderboards that are not hidden. By submission, leaderboard and "
         "column.",
         parameters=[ScoreFilterSerializer],
+        examples=[ex.response(ex.SUBMISSION_SCORE)],
     ),
     create=extend_schema(
         summary="Create a submission score",
@@ -61,10 +64,15 @@ def refusals() -> Iterator[None]:
         "Organizers of the competition and platform admins only; audited. 400 for a value "
         "that is not a finite number, a computed column, or a score that exists (change it "
         "instead).",
+        examples=[
+            ex.request({"submission": 3, "column": 2, "value": 0.9662}),
+            ex.response(F1_SCORE),
+        ],
     ),
     retrieve=extend_schema(
         summary="Read a submission score",
         description="One score row: its submission, column and value.",
+        examples=[ex.response(ex.SUBMISSION_SCORE)],
     ),
     update=extend_schema(
         summary="Update a submission score",
@@ -73,12 +81,14 @@ def refusals() -> Iterator[None]:
         "computed columns are not changed by hand (400).",
         request=ScoreValueSerializer,
         responses=SubmissionScoreSerializer,
+        examples=[ex.request({"value": 0.97}), ex.response({**ex.SUBMISSION_SCORE, "value": 0.97})],
     ),
     partial_update=extend_schema(
         summary="Partially update a submission score",
         description="Like an update; without `value` nothing changes.",
         request=ScoreValueSerializer,
         responses=SubmissionScoreSerializer,
+        examples=[ex.request({"value": 0.97}), ex.response({**ex.SUBMISSION_SCORE, "value": 0.97})],
     ),
     destroy=extend_schema(
         summary="Delete a submission score",
@@ -159,7 +169,12 @@ class UploadScoresViewSet(viewsets.GenericViewSet[Submission]):
             )
         ],
         request={"application/json": OpenApiTypes.OBJECT},
-        responses=ScoresSerializer,
+        # 200, as the view answers (drf-spectacular would document a create's 201).
+        responses={200: ScoresSerializer},
+        examples=[
+            ex.request({"accuracy": 0.97, "f1": 0.9688}),
+            ex.response({"submission": 3, "scores": {**ex.SCORES, "accuracy": 0.97, "f1": 0.9688}}),
+        ],
     )
     def create(self, request: Request, submission_pk: str) -> Response:
         submission = get_object_or_404(self.get_queryset(), pk=submission_pk)

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
+from podium.core import examples as ex
 from podium.core.api import caller
 from podium.datasets.services import QuotaExceeded
 from podium.uploads import services
@@ -65,11 +66,13 @@ def refusals() -> Iterator[None]:
     list=extend_schema(
         summary="List my uploads",
         description="The caller's uploads, newest first: pending, complete and used.",
+        examples=[ex.response(ex.UPLOAD)],
     ),
     retrieve=extend_schema(
         summary="Read an upload",
         description="An upload of the caller's, with how many bytes arrived and, while it is "
         "pending, where to send them.",
+        examples=[ex.response(ex.UPLOAD)],
     ),
     destroy=extend_schema(
         summary="Abort an upload",
@@ -100,6 +103,11 @@ class UploadViewSet(
         "used within a day is removed with its bytes.",
         request=UploadStartSerializer,
         responses={201: UploadSerializer},
+        examples=[
+            ex.request({"name": ex.UPLOAD["name"], "size": ex.UPLOAD["size"]}),
+            ex.response(ex.UPLOAD, "Local", summary="Local storage: one PUT of the whole file"),
+            ex.response(ex.S3_UPLOAD, "S3", summary="S3 storage: a signed URL per part"),
+        ],
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         declared = UploadStartSerializer(data=request.data)
@@ -116,6 +124,7 @@ class UploadViewSet(
         "the storage is S3 (send parts to their signed URLs instead).",
         request={"application/octet-stream": OpenApiTypes.BINARY},
         responses={200: UploadSerializer},
+        examples=[ex.response({**ex.UPLOAD, "received": ex.UPLOAD["size"]})],
     )
     @action(detail=True, methods=["put"], parser_classes=[RawBody])
     def content(self, request: Request, pk: str | None = None) -> Response:
@@ -135,6 +144,20 @@ class UploadViewSet(
             200: UploadSerializer,
             409: OpenApiResponse(description="Bytes are missing or the upload is not pending."),
         },
+        examples=[
+            ex.request({}, "Local", summary="Local storage: nothing to say"),
+            ex.request(
+                {
+                    "parts": [
+                        {"number": number, "etag": f'"9b2cf535f27731c974343645a39853{number:02d}"'}
+                        for number in range(1, 4)
+                    ]
+                },
+                "S3",
+                summary="S3 storage: each part's ETag",
+            ),
+            ex.response(ex.COMPLETE_UPLOAD),
+        ],
     )
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str | None = None) -> Response:

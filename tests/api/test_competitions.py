@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
+from podium.bundles.export import bundle_file_name
 from podium.bundles.services import import_bundle
-from podium.competitions.api import slug_name
 from podium.competitions.models import Competition, Page
 from podium.participation.models import Participant
 from tests.factories import (
@@ -72,10 +72,11 @@ def test_an_organizer_exports_a_bundle_that_imports_as_the_same_competition(
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
-    name = f"{slug_name(competition.title)}-{competition.pk}.zip"
+    name = bundle_file_name(competition)
+    assert name == f"iris-species-classification-{competition.pk}.zip"
     assert response["Content-Disposition"] == f'attachment; filename="{name}"'
     target = tmp_path / "bundle.zip"
-    target.write_bytes(b"".join(response.streaming_content))
+    target.write_bytes(b"".join(response.streaming_content))  # read to its end: closed
     copy = import_bundle(source=target, owner=organizer).competition
     assert copy.pk != competition.pk
     assert copy.title == competition.title

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core.management import call_command
 
@@ -146,6 +148,23 @@ def test_every_operation_has_a_summary_and_a_description(schema):
         if not operation.get("summary", "").strip() or not operation.get("description", "").strip()
     ]
     assert undocumented == []
+
+
+PLACEHOLDERS = {"todo", "tbd", "fixme", "xxx", "lorem"}
+
+
+def test_no_description_is_a_placeholder(schema):
+    """A description says more than its summary: not the summary again, not a word or two,
+    not a reminder to write one."""
+    placeholders = [
+        f"{method.upper()} {path}: {operation['description']!r}"
+        for method, path, operation in operations(schema)
+        if operation["description"].strip().rstrip(".").lower()
+        == operation["summary"].strip().rstrip(".").lower()
+        or len(operation["description"].split()) < 4
+        or PLACEHOLDERS & set(re.findall(r"[a-z]+", operation["description"].lower()))
+    ]
+    assert placeholders == []
 
 
 def test_the_schema_is_valid_and_generates_without_warnings(tmp_path):
