@@ -70,6 +70,31 @@ def test_every_page_fits_a_phone_screen(browser: Browser, world: World):
     assert browser.seen.problems() == []
 
 
+def test_the_header_of_a_signed_in_platform_admin_fits_a_phone_screen(
+    browser: Browser, world: World
+):
+    # The longest header: every link (Manage, Host) and the account menu.
+    admin = world.users["alice"]
+    admin.is_superuser = True
+    admin.save(update_fields=["is_superuser"])
+    browser.page.set_viewport_size({"width": 390, "height": 844})
+    browser.sign_in(admin)
+    browser.open("/")
+
+    header = browser.page.locator("header.site-header")
+    box = header.bounding_box()
+    assert box is not None
+    assert browser.page.evaluate("document.documentElement.scrollWidth") == 390
+    right_edges = browser.page.evaluate(
+        "[...document.querySelectorAll('header.site-header a, header.site-header summary')]"
+        ".map((node) => node.getBoundingClientRect().right)"
+    )
+    assert max(right_edges) <= 390
+    browser.page.locator("header.site-header summary").click()
+    assert browser.page.get_by_role("link", name="API tokens").is_visible()
+    assert browser.seen.problems() == []
+
+
 def test_the_leaderboard_shows_ranks_ties_and_baselines_and_draws_its_charts(
     browser: Browser, world: World
 ):
