@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from podium_worker.protocol import Status
 from tests.browser.conftest import Browser
 from tests.browser.world import World, report, submit
-from tests.factories import make_competition, make_phase
+from tests.factories import make_competition, make_phase, make_user
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -84,10 +84,31 @@ def test_screenshots_of_the_main_pages(browser: Browser, world: World, tmp_path:
     page.locator("iframe").scroll_into_view_if_needed()
     expect(page.frame_locator("iframe").locator("h1")).to_have_text("Per-class accuracy")
     page.screenshot(path=folder / "submission.png", full_page=True, animations="disabled")
+    # A newcomer's Participate tab: the terms and the organizer's questions.
+    browser.sign_in(make_user("zoe"))
+    browser.open(f"{competition}participate/")
+    page.screenshot(path=folder / "participate.png", full_page=True, animations="disabled")
+    # The organizer's pages.
+    browser.sign_in(world.organizer)
+    organizer_shots = {
+        "manage": "/manage/",
+        "manage-competition": f"/manage/{world.competition.pk}/",
+        "manage-participants": f"/manage/{world.competition.pk}/participants/",
+        "manage-submissions": f"/manage/{world.competition.pk}/submissions/",
+    }
+    for name, path in organizer_shots.items():
+        browser.open(path)
+        page.screenshot(path=folder / f"{name}.png", full_page=True, animations="disabled")
+    # A platform admin's analytics.
+    browser.sign_in(make_user("hana", superuser=True))
+    browser.open("/host/analytics/")
+    page.wait_for_function("document.querySelectorAll('canvas').length > 0")
+    page.screenshot(path=folder / "host-analytics.png", full_page=True, animations="disabled")
     taken = sorted(path.name for path in folder.glob("*.png"))
     assert taken == sorted(
-        [f"{name}.png" for name in shots]
+        [f"{name}.png" for name in [*shots, *organizer_shots]]
         + ["results-phone.png", "my-submissions.png", "submission.png"]
+        + ["participate.png", "host-analytics.png"]
     )
     for path in folder.glob("*.png"):
         content = path.read_bytes()
