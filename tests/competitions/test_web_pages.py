@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -450,3 +451,19 @@ def test_the_checks_say_when_the_front_end_packages_are_missing(settings, tmp_pa
         "run `make install` (npm ci) to install the packages of package.json",
     )
     assert finders.find("vendor/htmx.org/dist/htmx.min.js") is None
+
+
+def test_a_flash_message_shows_once_on_a_page_without_a_frame_of_its_own(client, db):
+    user = make_user("flora")
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+
+    signed_in = client.post("/accounts/login/", {"login": "flora", "password": "pw"}, follow=True)
+    again = client.get("/")
+
+    assert signed_in.redirect_chain == [("/", 302)]
+    page = signed_in.content.decode()
+    assert page.count("Successfully signed in as flora.") == 1
+    assert 'class="messages"' in page
+    assert "Successfully signed in" not in again.content.decode()
