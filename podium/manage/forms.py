@@ -23,6 +23,7 @@ from podium.datasets.serializers import UPLOADABLE_KINDS
 from podium.leaderboards.models import Column, Leaderboard
 from podium.participation import rules as registration
 from podium.queues.models import Queue
+from podium_bundle.spec import FLAGS as BUNDLE_FLAGS
 from podium_worker.protocol import METRIC_KEYS
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -94,16 +95,8 @@ def primary_keys(values: Iterable[Any]) -> list[int]:
 # A competition
 
 
-FLAGS = (
-    "make_programs_available",
-    "make_input_data_available",
-    "enable_detailed_results",
-    "show_detailed_results_in_submission_panel",
-    "show_detailed_results_in_leaderboard",
-    "auto_run_submissions",
-    "can_participants_make_submissions_public",
-    "forum_enabled",
-)
+# The bundle format's switches, but registration's, which has a step of its own.
+FLAGS = tuple(name for name in BUNDLE_FLAGS if name != "registration_auto_approve")
 FLAG_LABELS = {
     "make_programs_available": "Participants may download the ingestion and scoring programs",
     "make_input_data_available": "Participants may download the input data",
