@@ -16,7 +16,7 @@ from PIL import Image
 from podium.accounts import services
 from podium.accounts.models import ApiToken, Profile
 from podium.messaging.models import Message
-from tests.api.test_authorization import REFUSED, Case, codes, snapshot
+from tests.api.test_authorization import Case, check, codes, snapshot
 from tests.conftest import ROLES
 from tests.factories import make_user
 
@@ -128,17 +128,4 @@ def state(storage) -> dict[str, Any]:
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_who_may_call_what(case, role, world, personas, api, storage):
-    client = api(personas[role])
-    path = case.path.format(**world)
-    body = case.body(world) if case.body else None
-    before = state(storage)
-
-    send = getattr(client, case.method.lower())
-    if body is None:
-        response = send(path)
-    else:
-        response = send(path, body, format="multipart" if case.multipart else "json")
-
-    assert response.status_code == case.expected[role], response.content
-    if case.method == "GET" or response.status_code in REFUSED:
-        assert state(storage) == before
+    check(case, api(personas[role]), world, case.expected[role], lambda: state(storage))

@@ -24,7 +24,7 @@ import pytest
 from podium.forums.models import DeletedAs, Follow, Forum, Post, Revision, Thread
 from podium.messaging.models import Message
 from podium.participation.models import Participant
-from tests.api.test_authorization import Case, codes, snapshot
+from tests.api.test_authorization import Case, check, codes, snapshot
 from tests.conftest import ROLES
 from tests.factories import make_competition, make_participant, make_user
 from tests.forums.conftest import make_post, make_thread
@@ -261,14 +261,4 @@ def test_every_case_names_every_persona():
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_who_may_call_what_in_the_forums(case, role, world, personas, api, storage):
-    client = api(personas[role])
-    path = case.path.format(**world)
-    body = case.body(world) if case.body else None
-    before = forum_snapshot(storage)
-
-    send = getattr(client, case.method.lower())
-    response = send(path) if body is None else send(path, body, format="json")
-
-    assert response.status_code == case.expected[role], response.content
-    if case.method == "GET" or response.status_code in REFUSED:
-        assert forum_snapshot(storage) == before
+    check(case, api(personas[role]), world, case.expected[role], lambda: forum_snapshot(storage))

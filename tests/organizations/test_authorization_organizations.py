@@ -15,7 +15,7 @@ from podium.datasets.models import Data
 from podium.messaging.models import Message
 from podium.organizations.models import Invite, Membership, Organization
 from podium.submissions.services import start_submission
-from tests.api.test_authorization import REFUSED, Case, codes, snapshot
+from tests.api.test_authorization import Case, check, codes, snapshot
 from tests.conftest import ROLES
 from tests.factories import make_data, make_leaderboard, make_phase, make_task
 from tests.organizations.conftest import GROUPS, make_organization
@@ -171,14 +171,4 @@ def test_every_case_names_every_role():
 @pytest.mark.parametrize("role", [*ROLES, *ORGANIZATION_ROLES])
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_who_may_call_what(case, role, world, roles, api, storage):
-    client = api(roles[role])
-    path = case.path.format(**world)
-    body = case.body(world) if case.body else None
-    before = everything(storage)
-
-    send = getattr(client, case.method.lower())
-    response = send(path) if body is None else send(path, body, format="json")
-
-    assert response.status_code == case.expected[role], response.content
-    if case.method == "GET" or response.status_code in REFUSED:
-        assert everything(storage) == before
+    check(case, api(roles[role]), world, case.expected[role], lambda: everything(storage))

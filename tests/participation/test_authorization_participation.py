@@ -23,7 +23,7 @@ from podium.participation.models import (
     Question,
     RequestNotice,
 )
-from tests.api.test_authorization import REFUSED, Case, codes, snapshot
+from tests.api.test_authorization import Case, check, codes, snapshot
 from tests.conftest import ROLES
 from tests.factories import make_phase
 
@@ -213,14 +213,4 @@ def everything(storage) -> dict[str, Any]:
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_who_may_call_the_participation_endpoints(case, role, world, personas, api, storage):
-    client = api(personas[role])
-    path = case.path.format(**world)
-    body = case.body(world) if case.body else None
-    before = everything(storage)
-
-    send = getattr(client, case.method.lower())
-    response = send(path) if body is None else send(path, body, format="json")
-
-    assert response.status_code == case.expected[role], response.content
-    if case.method == "GET" or response.status_code in REFUSED:
-        assert everything(storage) == before
+    check(case, api(personas[role]), world, case.expected[role], lambda: everything(storage))

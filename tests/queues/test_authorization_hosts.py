@@ -11,7 +11,7 @@ import pytest
 
 from podium.datasets.models import Data, DataGroup, DataGroupEntry
 from podium.queues.models import Queue
-from tests.api.test_authorization import MODELS, REFUSED, Case, codes
+from tests.api.test_authorization import MODELS, Case, check, codes
 from tests.conftest import ROLES
 from tests.factories import make_data, make_phase, make_task, make_user
 
@@ -130,14 +130,4 @@ def snapshot(storage) -> dict[str, Any]:
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_who_may_call_the_hosts_endpoints(case, role, world, personas, api, storage):
-    client = api(personas[role])
-    path = case.path.format(**world)
-    body = case.body(world) if case.body else None
-    before = snapshot(storage)
-
-    send = getattr(client, case.method.lower())
-    response = send(path) if body is None else send(path, body, format="json")
-
-    assert response.status_code == case.expected[role], response.content
-    if case.method == "GET" or response.status_code in REFUSED:
-        assert snapshot(storage) == before
+    check(case, api(personas[role]), world, case.expected[role], lambda: snapshot(storage))
