@@ -44,10 +44,6 @@ class SignInFailed(APIException):
     default_code = "sign_in_failed"
 
 
-def refusal(description: str) -> OpenApiResponse:
-    return OpenApiResponse(description=description)
-
-
 def my_account(request: Request, user: User) -> Response:
     return Response(
         MyAccountSerializer(
@@ -126,8 +122,10 @@ class UserViewSet(viewsets.GenericViewSet[Any]):
         "competitions: transfer or delete them first.",
         responses={
             204: OpenApiResponse(description="The account is deleted."),
-            400: refusal("The password is missing or not correct."),
-            409: refusal("The caller still owns competitions; the message names them."),
+            400: OpenApiResponse(description="The password is missing or not correct."),
+            409: OpenApiResponse(
+                description="The caller still owns competitions; the message names them."
+            ),
         },
     )
     @me.mapping.delete
@@ -151,7 +149,10 @@ class UserViewSet(viewsets.GenericViewSet[Any]):
         "re-encoded, at most 512 pixels a side, without its metadata, and replaces the "
         "previous one.",
         request={"multipart/form-data": AvatarUploadSerializer},
-        responses={200: MyAccountSerializer, 400: refusal("The file is not an image allowed.")},
+        responses={
+            200: MyAccountSerializer,
+            400: OpenApiResponse(description="The file is not an image allowed."),
+        },
         examples=[ex.response(ex.MY_ACCOUNT)],
     )
     @action(
@@ -214,7 +215,10 @@ class ApiTokenViewSet(
         description="A new named token for `Authorization: Token <key>`. The key is in "
         f"this answer only: copy it now. At most {services.MAX_TOKENS} tokens per user.",
         request=ApiTokenSerializer,
-        responses={201: NewApiTokenSerializer, 409: refusal("The caller has too many tokens.")},
+        responses={
+            201: NewApiTokenSerializer,
+            409: OpenApiResponse(description="The caller has too many tokens."),
+        },
         examples=[
             ex.request({"name": ex.NEW_API_TOKEN["name"]}),
             ex.response(ex.NEW_API_TOKEN),
@@ -258,9 +262,9 @@ class TokenExchangeViewSet(viewsets.GenericViewSet[ApiToken]):
         request=TokenExchangeSerializer,
         responses={
             201: NewApiTokenSerializer,
-            400: refusal("The username or password is not correct."),
-            403: refusal("The account's email address is not verified yet."),
-            429: refusal("Too many attempts; try again later."),
+            400: OpenApiResponse(description="The username or password is not correct."),
+            403: OpenApiResponse(description="The account's email address is not verified yet."),
+            429: OpenApiResponse(description="Too many attempts; try again later."),
         },
         examples=[
             ex.request(

@@ -23,6 +23,7 @@ from podium.audit.serializers import (
     AuditFilterSerializer,
 )
 from podium.core import examples as ex
+from podium.core.api import filter_by, query_filters
 
 
 class IsPlatformAdmin(permissions.BasePermission):
@@ -56,9 +57,6 @@ class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet[AuditEntry]):
         entries = AuditEntry.objects.order_by("-at", "-id")
         if self.action != "list":
             return entries
-        filters = AuditFilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        chosen = filters.validated_data
         lookups = {
             "action": "action",
             "actor": "actor_name",
@@ -68,9 +66,7 @@ class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet[AuditEntry]):
             "since": "at__gte",
             "until": "at__lt",
         }
-        return entries.filter(
-            **{lookup: chosen[name] for name, lookup in lookups.items() if name in chosen}
-        )
+        return filter_by(entries, query_filters(self.request, AuditFilterSerializer), lookups)
 
 
 class AnalyticsViewSet(viewsets.ViewSet):
@@ -91,9 +87,7 @@ class AnalyticsViewSet(viewsets.ViewSet):
         ],
     )
     def list(self, request: Request) -> Response:
-        query = AnalyticsQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        chosen = query.validated_data
+        chosen = query_filters(request, AnalyticsQuerySerializer)
         end = chosen.get("end") or timezone.now().date()
         start = chosen.get("start") or end - timedelta(days=30)
         try:

@@ -45,6 +45,7 @@ from podium.competitions.serializers import (
     PhaseSerializer,
     TaskSerializer,
 )
+from podium.core import api
 from podium.core import examples as ex
 from podium.core.api import caller, in_use, query_id
 from podium.leaderboards.models import Leaderboard
@@ -236,10 +237,6 @@ class CompetitionViewSet(viewsets.ModelViewSet[Competition]):
     def perform_destroy(self, instance: Competition) -> None:
         services.delete_competition(instance, by=caller(self.request))
 
-    def _detail(self, competition: Competition) -> Response:
-        fresh = self.get_queryset().get(pk=competition.pk)
-        return Response(CompetitionSerializer(fresh, context=self.get_serializer_context()).data)
-
     @extend_schema(
         summary="Publish or unpublish a competition",
         description="Flips the published flag: a published competition is visible to everyone "
@@ -251,7 +248,7 @@ class CompetitionViewSet(viewsets.ModelViewSet[Competition]):
     @action(detail=True, methods=["post"])
     def toggle_publish(self, request: Request, pk: str | None = None) -> Response:
         competition = services.toggle_publish(self.get_object(), by=caller(request))
-        return self._detail(competition)
+        return api.rendered(self, competition)
 
     @extend_schema(
         summary="Export a competition as a bundle",

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 from rest_framework.views import APIView
 
+from podium.core import api
 from podium.core import examples as ex
 from podium.core.api import InUse, caller
 from podium.datasets import services
@@ -219,10 +220,6 @@ class DataGroupViewSet(viewsets.ModelViewSet[DataGroup]):
         except services.UnknownData as exc:
             raise serializers.ValidationError({"data": [str(exc)]}) from None
 
-    def _saved(self, group: DataGroup, *, created: bool = False) -> Response:
-        body = self.get_serializer(self.get_queryset().get(pk=group.pk)).data
-        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
-
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = DataGroupSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
@@ -234,7 +231,7 @@ class DataGroupViewSet(viewsets.ModelViewSet[DataGroup]):
             description=fields.get("description", ""),
             data=self._data(serializer, owner) or [],
         )
-        return self._saved(group, created=True)
+        return api.rendered(self, group, status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         group = self.get_object()
@@ -253,7 +250,7 @@ class DataGroupViewSet(viewsets.ModelViewSet[DataGroup]):
             description=fields.get("description"),
             data=self._data(serializer, group.owner),
         )
-        return self._saved(group)
+        return api.rendered(self, group)
 
     def perform_destroy(self, instance: DataGroup) -> None:
         services.delete_group(group=instance, by=caller(self.request))

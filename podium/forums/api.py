@@ -20,27 +20,20 @@ thread's or post's state that forbids it is 409; posting too fast is 429 with Re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import (
-    APIException,
-    NotFound,
-    PermissionDenied,
-    Throttled,
-    ValidationError,
-)
+from rest_framework.exceptions import NotFound, PermissionDenied, Throttled, ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
 from podium.competitions.models import Competition
+from podium.core import api
 from podium.core import examples as ex
 from podium.core.api import Pagination, caller
 from podium.forums import rules, services
@@ -75,34 +68,21 @@ EDITED = {
 REPLY = "Thanks! So a scaler fitted on train and test together would be leakage?"
 
 
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "the thread's or the post's state does not allow this"
-    default_code = "conflict"
-
-
 class ForumPagination(Pagination):
     default_limit = 50
     max_limit = 100
 
 
-@contextmanager
-def refusals() -> Iterator[None]:
-    """The services' refusals as the API's answers."""
-    try:
-        yield
-    except services.ForumClosed as exc:
-        raise NotFound(str(exc)) from None
-    except services.NotAllowed as exc:
-        raise PermissionDenied(str(exc)) from None
-    except services.Conflict as exc:
-        raise Conflict(str(exc)) from None
-    except services.TooFast as exc:
-        raise Throttled(wait=exc.wait, detail=f"{exc}.") from None
-    except rules.TextInvalid as exc:
-        raise ValidationError({exc.field: [str(exc)]}) from None
-    except TooComplex as exc:
-        raise ValidationError({"content": [str(exc)]}) from None
+refusals = api.refusals(
+    {
+        services.ForumClosed: NotFound,
+        services.NotAllowed: PermissionDenied,
+        services.Conflict: api.Conflict,
+        services.TooFast: lambda refused: Throttled(wait=refused.wait, detail=f"{refused}."),
+        rules.TextInvalid: lambda refused: ValidationError({refused.field: [str(refused)]}),
+        TooComplex: lambda refused: ValidationError({"content": [str(refused)]}),
+    }
+)
 
 
 def _readable(access: rules.Access, what: str) -> None:
@@ -208,10 +188,6 @@ class ThreadViewSet(
             raise NotFound("this thread was deleted")
         return thread, access
 
-    def _render(self, thread: Thread, code: int = status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=thread.pk)
-        return Response(ThreadSerializer(fresh).data, status=code)
-
     @extend_schema(
         summary="List a forum's threads",
         description=THREAD_LIST,
@@ -270,7 +246,7 @@ class ThreadViewSet(
                 title=given.validated_data["title"],
                 content=given.validated_data["content"],
             )
-        return self._render(thread, status.HTTP_201_CREATED)
+        return api.rendered(self, thread, status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Read a thread",
@@ -299,7 +275,7 @@ class ThreadViewSet(
             services.rename_thread(
                 thread=thread, by=caller(request), title=given.validated_data["title"]
             )
-        return self._render(thread)
+        return api.rendered(self, thread)
 
     @extend_schema(
         summary="Delete a thread",
@@ -320,7 +296,7 @@ class ThreadViewSet(
         change = on if request.method == "POST" else off
         with refusals():
             change(thread=thread, by=caller(request))
-        return self._render(thread)
+        return api.rendered(self, thread)
 
     @extend_schema(
         methods=["POST"],
@@ -444,9 +420,9 @@ class ThreadViewSet(
                 )
             return Response(PostSerializer(post).data, status=status.HTTP_201_CREATED)
         posts = thread.posts.select_related("author").order_by("created_at", "pk")
-        paginator = ForumPagination()
-        page = paginator.paginate_queryset(posts, request, view=self) or []
-        return paginator.get_paginated_response(PostSerializer(page, many=True).data)
+        return api.paginated(
+            self, posts, lambda page: PostSerializer(page, many=True).data, ForumPagination
+        )
 
 
 class PostViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[Post]):

@@ -16,22 +16,22 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import permissions, status, viewsets
+from rest_framework import permissions, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
 from podium.competitions.models import Competition, Phase, PhaseTask
+from podium.core import api
 from podium.core import examples as ex
 from podium.core.api import Pagination, query_id
 from podium.leaderboards import services
@@ -45,21 +45,9 @@ from podium.leaderboards.serializers import (
 from podium.leaderboards.visibility import listed_leaderboards
 from podium.submissions.models import Submission
 
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "the leaderboard's rule or the submission's state does not allow this"
-    default_code = "conflict"
-
-
-@contextmanager
-def refusals() -> Iterator[None]:
-    try:
-        yield
-    except services.NotAllowed as exc:
-        raise PermissionDenied(str(exc)) from None
-    except services.EntryRefused as exc:
-        raise Conflict(str(exc)) from None
+refusals = api.refusals(
+    {services.NotAllowed: PermissionDenied, services.EntryRefused: api.Conflict}
+)
 
 
 @extend_schema_view(

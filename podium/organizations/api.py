@@ -7,8 +7,7 @@ query string or, for clients that send bodies with DELETE, in a JSON body.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import CharField, Count, OuterRef, Prefetch, QuerySet, Subquery, Value
@@ -19,13 +18,15 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
+from podium.accounts.models import User
+from podium.core import api
 from podium.core import examples as ex
 from podium.core.api import caller
 from podium.organizations import services
@@ -42,40 +43,16 @@ from podium.organizations.serializers import (
     OrganizationWriteSerializer,
 )
 
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "the organization's state does not allow this"
-    default_code = "conflict"
-
-
-class Gone(APIException):
-    status_code = status.HTTP_410_GONE
-    default_detail = "this invitation has expired"
-    default_code = "expired"
-
-
-@contextmanager
-def refusals() -> Iterator[None]:
-    """The services' refusals as API errors, each with the service's message."""
-    try:
-        yield
-    except services.NotAllowed as exc:
-        raise PermissionDenied(str(exc)) from None
-    except services.NotFound as exc:
-        raise NotFound(str(exc)) from None
-    except services.Conflict as exc:
-        raise Conflict(str(exc)) from None
-    except services.InviteExpired as exc:
-        raise Gone(str(exc)) from None
-    except services.NameTaken as exc:
-        raise serializers.ValidationError({"name": [str(exc)]}) from None
-    except services.OrganizationError as exc:
-        raise serializers.ValidationError({"detail": str(exc)}) from None
-
-
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(description=description)
+refusals = api.refusals(
+    {
+        services.NotAllowed: PermissionDenied,
+        services.NotFound: NotFound,
+        services.Conflict: api.Conflict,
+        services.InviteExpired: api.Gone,
+        services.NameTaken: lambda refused: ValidationError({"name": [str(refused)]}),
+        services.OrganizationError: api.Refused,
+    }
+)
 
 
 NEW_ORGANIZATION = {
@@ -155,11 +132,10 @@ class OrganizationViewSet(
         queryset = Organization.objects.annotate(
             member_count=Count("memberships", distinct=True), caller_group=caller_group
         )
-        if self.action == "list":
-            filters = OrganizationFilterSerializer(data=self.request.query_params)
-            filters.is_valid(raise_exception=True)
-            if filters.validated_data.get("mine"):
-                queryset = queryset.filter(pk__in=Organization.objects.of(user).values("pk"))
+        if self.action == "list" and api.query_filters(
+            self.request, OrganizationFilterSerializer
+        ).get("mine"):
+            queryset = queryset.filter(pk__in=Organization.objects.of(user).values("pk"))
         return queryset.prefetch_related(
             Prefetch(
                 "memberships",
@@ -175,10 +151,6 @@ class OrganizationViewSet(
             ),
         ).order_by("name", "pk")
 
-    def _render(self, organization: Organization, code: int = status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=organization.pk)
-        return Response(self.get_serializer(fresh).data, status=code)
-
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         fields = OrganizationWriteSerializer(data=request.data)
         fields.is_valid(raise_exception=True)
@@ -186,7 +158,7 @@ class OrganizationViewSet(
             organization = services.create_organization(
                 user=caller(request), fields=fields.validated_data
             )
-        return self._render(organization, status.HTTP_201_CREATED)
+        return api.rendered(self, organization, status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         organization = self.get_object()
@@ -197,7 +169,7 @@ class OrganizationViewSet(
             services.update_organization(
                 organization, by=caller(request), changes=changes.validated_data
             )
-        return self._render(organization)
+        return api.rendered(self, organization)
 
     @extend_schema(
         summary="Validate organization invite",
@@ -210,11 +182,13 @@ class OrganizationViewSet(
         request=InviteAnswerSerializer,
         responses={
             200: InviteSerializer,
-            400: _error("Joining would exceed a competition's team size."),
-            403: _error("The invitation was sent to another address."),
-            404: _error("No invitation has this token."),
-            409: _error("Already answered, or the caller is already a member."),
-            410: _error("The invitation has expired."),
+            400: OpenApiResponse(description="Joining would exceed a competition's team size."),
+            403: OpenApiResponse(description="The invitation was sent to another address."),
+            404: OpenApiResponse(description="No invitation has this token."),
+            409: OpenApiResponse(
+                description="Already answered, or the caller is already a member."
+            ),
+            410: OpenApiResponse(description="The invitation has expired."),
         },
         examples=[
             ex.request({"token": "Q2hVc3R0b2tlbi1mb3ItY2Fyb2w", "decline": False}),
@@ -285,12 +259,7 @@ class OrganizationViewSet(
         body.is_valid(raise_exception=True)
         by = caller(request)
         with refusals():
-            member = services.find_member(
-                organization,
-                by=by,
-                member=body.validated_data.get("member"),
-                username=body.validated_data.get("username"),
-            )
+            member = _member(organization, by, body.validated_data)
             changed = services.change_group(
                 organization=organization, by=by, member=member, group=body.validated_data["group"]
             )
@@ -318,12 +287,7 @@ class OrganizationViewSet(
         body.is_valid(raise_exception=True)
         by = caller(request)
         with refusals():
-            member = services.find_member(
-                organization,
-                by=by,
-                member=body.validated_data.get("member"),
-                username=body.validated_data.get("username"),
-            )
+            member = _member(organization, by, body.validated_data)
             services.remove_member(organization=organization, by=by, member=member)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -342,6 +306,13 @@ class OrganizationViewSet(
         with refusals():
             services.delete_organization(organization=organization, by=caller(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _member(organization: Organization, by: User, chosen: Mapping[str, Any]) -> Membership:
+    """The member `chosen` names, by membership id or username."""
+    return services.find_member(
+        organization, by=by, member=chosen.get("member"), username=chosen.get("username")
+    )
 
 
 def register(router: BaseRouter) -> None:

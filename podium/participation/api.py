@@ -15,8 +15,6 @@ revoked key is 401; a key of another competition is 404.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.db.models import QuerySet
@@ -29,8 +27,9 @@ from rest_framework.routers import BaseRouter
 from rest_framework.settings import api_settings
 
 from podium.competitions.models import Competition
+from podium.core import api
 from podium.core import examples as ex
-from podium.core.api import Pagination, caller
+from podium.core.api import Refused, caller
 from podium.participation import outreach, rules, services
 from podium.participation.authentication import ApplicantsKeyAuthentication
 from podium.participation.models import ApplicantsKey, OrganizerEmail, Participant
@@ -66,12 +65,6 @@ MESSAGE = {
 }
 
 
-class Refused(exceptions.APIException):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = "the registration's state does not allow this"
-    default_code = "refused"
-
-
 class TooManyRequests(exceptions.Throttled):
     """A 429 whose message says when to try again, and whose Retry-After header too (DRF's
     own would add "Expected available in N seconds" to the message)."""
@@ -81,25 +74,22 @@ class TooManyRequests(exceptions.Throttled):
         self.wait = wait
 
 
-@contextmanager
-def refusals() -> Iterator[None]:
-    """The services' refusals as answers: each with the field it is about, when it has one."""
-    try:
-        yield
-    except services.FormInvalid as exc:
-        raise exceptions.ValidationError({"answers": exc.errors}) from None
-    except services.TermsNotAccepted as exc:
-        raise exceptions.ValidationError({"accept_terms": [str(exc)]}) from None
-    except services.UnknownUser as exc:
-        raise exceptions.ValidationError({"user": [str(exc)]}) from None
-    except services.NotAllowed as exc:
-        raise exceptions.PermissionDenied(str(exc)) from None
-    except services.RegistrationError as exc:
-        raise Refused(str(exc)) from None
-    except outreach.OutreachError as exc:
-        raise Refused(str(exc)) from None
-    except outreach.TooManyRequests as exc:
-        raise TooManyRequests(str(exc), wait=exc.wait) from None
+# Each refusal with the field it is about, when it has one.
+refusals = api.refusals(
+    {
+        services.FormInvalid: lambda refused: exceptions.ValidationError(
+            {"answers": refused.errors}
+        ),
+        services.TermsNotAccepted: lambda refused: exceptions.ValidationError(
+            {"accept_terms": [str(refused)]}
+        ),
+        services.UnknownUser: lambda refused: exceptions.ValidationError({"user": [str(refused)]}),
+        services.NotAllowed: exceptions.PermissionDenied,
+        services.RegistrationError: Refused,
+        outreach.OutreachError: Refused,
+        outreach.TooManyRequests: lambda refused: TooManyRequests(str(refused), wait=refused.wait),
+    }
+)
 
 
 def organizes(request: Request, competition_id: int) -> bool:
@@ -190,13 +180,11 @@ class ParticipantViewSet(
     def get_queryset(self) -> QuerySet[Participant]:
         queryset = Participant.objects.visible_to(self.request.user)
         if self.action == "list":
-            filters = ParticipantFilterSerializer(data=self.request.query_params)
-            filters.is_valid(raise_exception=True)
-            if "competition" in filters.validated_data:
-                queryset = queryset.filter(competition_id=filters.validated_data["competition"])
-            if "status" in filters.validated_data:
-                queryset = queryset.filter(status=filters.validated_data["status"])
-            if filters.validated_data["mine"]:
+            chosen = api.query_filters(self.request, ParticipantFilterSerializer)
+            queryset = api.filter_by(
+                queryset, chosen, {"competition": "competition_id", "status": "status"}
+            )
+            if chosen["mine"]:
                 me = self.request.user.pk
                 queryset = queryset.none() if me is None else queryset.filter(user_id=me)
         return (
@@ -383,6 +371,11 @@ class ParticipantViewSet(
 def email_record(record: OrganizerEmail) -> dict[str, Any]:
     deliveries = outreach.deliveries([record])
     return dict(OrganizerEmailSerializer(record, context={"deliveries": deliveries}).data)
+
+
+def email_records(page: list[OrganizerEmail]) -> Any:
+    context = {"deliveries": outreach.deliveries(page)}
+    return OrganizerEmailSerializer(page, many=True, context=context).data
 
 
 KEY_ID = OpenApiParameter("key_id", int, OpenApiParameter.PATH, description="The key's id.")
@@ -608,12 +601,9 @@ class CompetitionParticipationViewSet(viewsets.GenericViewSet[Competition]):
             competition = Competition.objects.get(pk=request.auth.competition_id)
         else:
             competition = self._organized_competition()
-        filters = ParticipantFilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        rows = services.applicants(competition, status=filters.validated_data.get("status"))
-        paginator = Pagination()
-        page = paginator.paginate_queryset(rows, request, view=self) or []
-        return paginator.get_paginated_response(ParticipantSerializer(page, many=True).data)
+        chosen = api.query_filters(request, ParticipantFilterSerializer)
+        rows = services.applicants(competition, status=chosen.get("status"))
+        return api.paginated(self, rows, lambda page: ParticipantSerializer(page, many=True).data)
 
     @extend_schema(
         summary="Send email to all the participants",
@@ -664,11 +654,7 @@ class CompetitionParticipationViewSet(viewsets.GenericViewSet[Competition]):
     def emails(self, request: Request, pk: str | None = None) -> Response:
         competition = self._organized_competition()
         rows = competition.organizer_emails.select_related("sender").order_by("-created_at", "-pk")
-        paginator = Pagination()
-        page = paginator.paginate_queryset(rows, request, view=self) or []
-        context = {"deliveries": outreach.deliveries(page)}
-        data = OrganizerEmailSerializer(page, many=True, context=context).data
-        return paginator.get_paginated_response(data)
+        return api.paginated(self, rows, email_records)
 
     @extend_schema(
         summary="Contact the organizers",

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
+from podium.core import api
 from podium.core import examples as ex
 from podium.core.api import InUse, caller
 from podium.queues import services
@@ -109,10 +110,6 @@ class QueueViewSet(viewsets.ModelViewSet[Queue]):
                 request, message="only its owner and platform admins may change a queue"
             )
 
-    def _saved(self, queue: Queue, *, created: bool = False) -> Response:
-        body = self.get_serializer(self.get_queryset().get(pk=queue.pk)).data
-        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
-
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = QueueSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
@@ -120,7 +117,7 @@ class QueueViewSet(viewsets.ModelViewSet[Queue]):
             queue = services.create_queue(by=caller(request), fields=serializer.fields_to_save())
         except BrokerUrlRefused as exc:
             raise serializers.ValidationError({"broker_url": [str(exc)]}) from None
-        return self._saved(queue, created=True)
+        return api.rendered(self, queue, status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         queue = self.get_object()
@@ -137,7 +134,7 @@ class QueueViewSet(viewsets.ModelViewSet[Queue]):
             )
         except BrokerUrlRefused as exc:
             raise serializers.ValidationError({"broker_url": [str(exc)]}) from None
-        return self._saved(queue)
+        return api.rendered(self, queue)
 
     def perform_destroy(self, instance: Queue) -> None:
         try:

@@ -8,8 +8,6 @@ writes are 401. Refusals keep DRF's error shape and say why.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, BinaryIO, cast
 
 from django.db import transaction
@@ -18,17 +16,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import (
-    APIException,
-    NotFound,
-    PermissionDenied,
-    UnsupportedMediaType,
-)
+from rest_framework.exceptions import NotFound, PermissionDenied, UnsupportedMediaType
 from rest_framework.parsers import BaseParser, FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
+from podium.core import api
 from podium.core import examples as ex
 from podium.core.api import caller
 from podium.datasets.signing import signed_url
@@ -82,39 +76,20 @@ CANCELLED = {
 }
 
 
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "the submission's state does not allow this now"
-    default_code = "conflict"
-
-
-class TooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "this upload is too large"
-    default_code = "too_large"
-
-
-@contextmanager
-def refusals() -> Iterator[None]:
-    """The services' refusals as API errors, each with its reason."""
-    try:
-        yield
-    except lifecycle.NotAllowed as exc:
-        raise PermissionDenied(str(exc)) from None
-    except lifecycle.Conflict as exc:
-        raise Conflict(str(exc)) from None
-    except lifecycle.NoSuchOutput as exc:
-        raise NotFound(str(exc)) from None
-    except services.SubmissionForbidden as exc:
-        raise PermissionDenied(str(exc)) from None
-    except services.SubmissionRefused as exc:
-        raise serializers.ValidationError({"detail": str(exc)}) from None
-    except uploads.UploadError as exc:
-        raise Conflict(str(exc)) from None
-    except rules.AnswersInvalid as exc:
-        raise serializers.ValidationError({"fact_sheet_answers": exc.problems}) from None
-    except scoring.ScoreRefused as exc:
-        raise serializers.ValidationError(exc.as_fields()) from None
+refusals = api.refusals(
+    {
+        lifecycle.NotAllowed: PermissionDenied,
+        lifecycle.Conflict: api.Conflict,
+        lifecycle.NoSuchOutput: NotFound,
+        services.SubmissionForbidden: PermissionDenied,
+        services.SubmissionRefused: api.Refused,
+        uploads.UploadError: api.Conflict,
+        rules.AnswersInvalid: lambda refused: serializers.ValidationError(
+            {"fact_sheet_answers": refused.problems}
+        ),
+        scoring.ScoreRefused: lambda refused: serializers.ValidationError(refused.as_fields()),
+    }
+)
 
 
 @extend_schema_view(
@@ -206,13 +181,8 @@ class SubmissionViewSet(viewsets.ModelViewSet[Submission]):
         )
 
     def _filtered(self, queryset: QuerySet[Submission]) -> QuerySet[Submission]:
-        filters = SubmissionFilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        chosen = filters.validated_data
-        if "phase" in chosen:
-            queryset = queryset.filter(phase_id=chosen["phase"])
-        if "status" in chosen:
-            queryset = queryset.filter(status=chosen["status"])
+        chosen = api.query_filters(self.request, SubmissionFilterSerializer)
+        queryset = api.filter_by(queryset, chosen, {"phase": "phase_id", "status": "status"})
         if chosen.get("mine"):
             user = self.request.user
             queryset = queryset.filter(owner=user) if user.is_authenticated else queryset.none()
@@ -233,10 +203,6 @@ class SubmissionViewSet(viewsets.ModelViewSet[Submission]):
             return
         if not allowed.filter(pk=obj.pk).exists():
             self.permission_denied(request, message=message)
-
-    def _render(self, submission: Submission) -> Response:
-        fresh = self.get_queryset().get(pk=submission.pk)
-        return Response(self.get_serializer(fresh).data)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         upload = SubmissionCreateSerializer(data=request.data, context={"request": request})
@@ -260,8 +226,7 @@ class SubmissionViewSet(viewsets.ModelViewSet[Submission]):
                 submission = services.create_submission(
                     stream=cast(BinaryIO, fields["file"]), **common
                 )
-        body = self.get_serializer(self.get_queryset().get(pk=submission.pk)).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return api.rendered(self, submission, status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         submission = self.get_object()
@@ -271,7 +236,7 @@ class SubmissionViewSet(viewsets.ModelViewSet[Submission]):
             updated = lifecycle.update(
                 submission, by=caller(request), changes=dict(changes.validated_data)
             )
-        return self._render(updated)
+        return api.rendered(self, updated)
 
     def perform_destroy(self, instance: Submission) -> None:
         with refusals():
@@ -294,7 +259,7 @@ class SubmissionViewSet(viewsets.ModelViewSet[Submission]):
         submission = self.get_object()
         with refusals():
             cancelled = lifecycle.cancel(submission, by=caller(request))
-        return self._render(cancelled)
+        return api.rendered(self, cancelled)
 
     @extend_schema(
         summary="Get a submission's detailed results",
@@ -349,8 +314,7 @@ class SubmissionViewSet(viewsets.ModelViewSet[Submission]):
         submission = self.get_object()
         with refusals():
             again = lifecycle.re_run(submission, by=caller(request))
-        body = self.get_serializer(self.get_queryset().get(pk=again.pk)).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return api.rendered(self, again, status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Make a submission public or private",
@@ -369,7 +333,7 @@ class SubmissionViewSet(viewsets.ModelViewSet[Submission]):
             toggled = lifecycle.set_public(
                 submission, by=caller(request), is_public=not submission.is_public
             )
-        return self._render(toggled)
+        return api.rendered(self, toggled)
 
     @extend_schema(
         summary="Update a submission's fact sheet",
@@ -385,7 +349,7 @@ class SubmissionViewSet(viewsets.ModelViewSet[Submission]):
         submission = self.get_object()
         with refusals():
             updated = lifecycle.update_fact_sheet(submission, answers=request.data)
-        return self._render(updated)
+        return api.rendered(self, updated)
 
     @extend_schema(
         summary="Post custom metrics for a submission",
@@ -558,9 +522,9 @@ class WorkerViewSet(viewsets.GenericViewSet[Submission]):
                 declared_size=int(length) if length.isdigit() else None,
             )
         except lifecycle.OutputTooLarge as exc:
-            raise TooLarge(str(exc)) from None
+            raise api.TooLarge(str(exc)) from None
         except lifecycle.OutputRefused as exc:
-            raise serializers.ValidationError({"detail": str(exc)}) from None
+            raise api.Refused(str(exc)) from None
         return Response({"accepted": accepted})
 
 

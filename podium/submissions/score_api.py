@@ -9,8 +9,6 @@ recomputes the computed columns.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.db.models import QuerySet
@@ -24,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
+from podium.core import api
 from podium.core import examples as ex
 from podium.core.api import caller
 from podium.submissions import scores as scoring
@@ -39,12 +38,9 @@ ORGANIZERS_ONLY = "only the organizers of its competition may change its scores"
 F1_SCORE = {**ex.SUBMISSION_SCORE, "id": 8, "column": 2, "key": "f1", "value": 0.9662}
 
 
-@contextmanager
-def refusals() -> Iterator[None]:
-    try:
-        yield
-    except scoring.ScoreRefused as exc:
-        raise serializers.ValidationError(exc.as_fields()) from None
+refusals = api.refusals(
+    {scoring.ScoreRefused: lambda refused: serializers.ValidationError(refused.as_fields())}
+)
 
 
 @extend_schema_view(
@@ -103,13 +99,11 @@ class SubmissionScoreViewSet(viewsets.ModelViewSet[SubmissionScore]):
     def get_queryset(self) -> QuerySet[SubmissionScore]:
         queryset = scoring.scores_visible_to(self.request.user)
         if self.action == "list":
-            filters = ScoreFilterSerializer(data=self.request.query_params)
-            filters.is_valid(raise_exception=True)
-            chosen = filters.validated_data
-            if "submission" in chosen:
-                queryset = queryset.filter(submission_id=chosen["submission"])
-            if "phase" in chosen:
-                queryset = queryset.filter(submission__phase_id=chosen["phase"])
+            queryset = api.filter_by(
+                queryset,
+                api.query_filters(self.request, ScoreFilterSerializer),
+                {"submission": "submission_id", "phase": "submission__phase_id"},
+            )
         return queryset.select_related("column").order_by(
             "submission_id", "column__leaderboard_id", "column__index", "pk"
         )

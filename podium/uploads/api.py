@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.db.models import QuerySet
@@ -11,12 +9,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
 from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
+from podium.core import api
 from podium.core import examples as ex
 from podium.core.api import caller
 from podium.datasets.services import QuotaExceeded
@@ -29,18 +27,6 @@ from podium.uploads.serializers import (
 )
 
 
-class TooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "the upload is too large"
-    default_code = "too_large"
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "the upload's state does not allow this"
-    default_code = "conflict"
-
-
 class RawBody(BaseParser):
     """Declares the bytes a PUT sends; the view reads them as a stream, never as a whole."""
 
@@ -50,16 +36,13 @@ class RawBody(BaseParser):
         return {}
 
 
-@contextmanager
-def refusals() -> Iterator[None]:
-    try:
-        yield
-    except services.UploadTooLarge as exc:
-        raise TooLarge(str(exc)) from None
-    except QuotaExceeded as exc:
-        raise TooLarge(str(exc)) from None
-    except services.UploadError as exc:
-        raise Conflict(str(exc)) from None
+refusals = api.refusals(
+    {
+        services.UploadTooLarge: api.TooLarge,
+        QuotaExceeded: api.TooLarge,
+        services.UploadError: api.Conflict,
+    }
+)
 
 
 @extend_schema_view(
