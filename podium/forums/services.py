@@ -13,7 +13,10 @@ counted again under a lock on the author's row, so parallel posts cannot pass it
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -60,12 +63,23 @@ class TooFast(ForumError):
         self.wait = wait
 
 
+def _allowed(refusal: str | None) -> None:
+    if refusal is not None:
+        raise NotAllowed(refusal)
+
+
 def _readable(access: rules.Access) -> None:
     if not access.enabled:
         raise ForumClosed("the forum of this competition is turned off")
-    refusal = access.read_refusal() if access.sees_competition else "competition not found"
-    if refusal is not None:
-        raise NotAllowed(refusal)
+    _allowed(access.read_refusal() if access.sees_competition else "competition not found")
+
+
+def _writable(by: User, competition: Competition) -> rules.Access:
+    """`by`'s access to the forum, when they may read it and write in it."""
+    access = rules.access(by, competition)
+    _readable(access)
+    _allowed(access.post_refusal())
+    return access
 
 
 def _writes_since(user: User, since: datetime) -> list[datetime]:
@@ -90,9 +104,17 @@ def check_rate(user: User) -> None:
         raise TooFast(max(1, math.ceil((frees_at - now).total_seconds())))
 
 
-def _lock_and_check_rate(user: User) -> None:
-    User.objects.select_for_update().filter(pk=user.pk).exists()
-    check_rate(user)
+@contextmanager
+def _writing(by: User, content: str) -> Iterator[str]:
+    """The content's HTML, rendered outside any transaction once `by`'s rate allows one
+    more write; then a transaction in which the rate is counted again under a lock on the
+    author's row (so that parallel writes cannot pass it together)."""
+    check_rate(by)
+    html = rendering.render(content)
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=by.pk).exists()
+        check_rate(by)
+        yield html
 
 
 # Settings
@@ -122,17 +144,10 @@ def update_settings(
 
 def start_thread(*, competition: Competition, by: User, title: str, content: str) -> Thread:
     """A new thread with its first post; its author follows it."""
-    access = rules.access(by, competition)
-    _readable(access)
-    refusal = access.post_refusal()
-    if refusal is not None:
-        raise NotAllowed(refusal)
+    _writable(by, competition)
     title = rules.clean_title(title)
     content = rules.clean_content(content)
-    check_rate(by)
-    html = rendering.render(content)
-    with transaction.atomic():
-        _lock_and_check_rate(by)
+    with _writing(by, content) as html:
         forum, _ = Forum.objects.get_or_create(competition=competition)
         thread = Thread.objects.create(forum=forum, title=title, author=by)
         Post.objects.create(thread=thread, author=by, content=content, html=html)
@@ -148,21 +163,14 @@ def reply(*, thread: Thread, by: User, content: str) -> Post:
     _readable(access)
     if thread.deleted_at is not None:
         raise Conflict("this thread was deleted")
-    refusal = access.reply_refusal(thread)
-    if refusal is not None:
-        raise NotAllowed(refusal)
+    _allowed(access.reply_refusal(thread))
     content = rules.clean_content(content)
-    check_rate(by)
-    html = rendering.render(content)
-    with transaction.atomic():
-        _lock_and_check_rate(by)
+    with _writing(by, content) as html:
         # a moderator may have locked or deleted the thread while the post rendered
         current = Thread.objects.select_for_update().get(pk=thread.pk)
         if current.deleted_at is not None:
             raise Conflict("this thread was deleted")
-        refusal = access.reply_refusal(current)
-        if refusal is not None:
-            raise NotAllowed(refusal)
+        _allowed(access.reply_refusal(current))
         post = Post.objects.create(thread=current, author=by, content=content, html=html)
         Thread.objects.filter(pk=current.pk).update(last_activity_at=post.created_at)
         thread.last_activity_at = post.created_at
@@ -175,20 +183,13 @@ def edit_post(*, post: Post, by: User, content: str) -> Post:
     """Replaces the post's content; the content it had is kept as a revision."""
     if post.author_id != by.pk:
         raise NotAllowed("only its author may edit a post")
-    access = rules.access(by, post.thread.forum.competition)
-    _readable(access)
-    refusal = access.post_refusal()
-    if refusal is not None:
-        raise NotAllowed(refusal)
+    _writable(by, post.thread.forum.competition)
     if post.deleted_at is not None:
         raise Conflict("this post was deleted")
     content = rules.clean_content(content)
     if content == post.content:
         return post
-    check_rate(by)
-    html = rendering.render(content)
-    with transaction.atomic():
-        _lock_and_check_rate(by)
+    with _writing(by, content) as html:
         current = Post.objects.select_for_update().get(pk=post.pk)
         if current.deleted_at is not None:
             raise Conflict("this post was deleted")
@@ -202,17 +203,42 @@ def edit_post(*, post: Post, by: User, content: str) -> Post:
 def rename_thread(*, thread: Thread, by: User, title: str) -> Thread:
     if thread.author_id != by.pk:
         raise NotAllowed("only its author may rename a thread")
-    access = rules.access(by, thread.forum.competition)
-    _readable(access)
-    refusal = access.post_refusal()
-    if refusal is not None:
-        raise NotAllowed(refusal)
+    _writable(by, thread.forum.competition)
     thread.title = rules.clean_title(title)
     Thread.objects.filter(pk=thread.pk).update(title=thread.title)
     return thread
 
 
 # Deleting: rows stay, marked
+
+
+def _mark_deleted[Row: (Thread, Post)](
+    row: Row,
+    *,
+    by: User,
+    deleted_as: DeletedAs,
+    competition: Competition,
+    action: Action,
+    details: Callable[[Row], dict[str, Any]],
+) -> Row:
+    """Marks `row` deleted under a lock on it, once: a deleted row stays as it was. A
+    moderator's deletion is recorded in the audit log, with the `details` of the row as it
+    was locked. The row as it is now."""
+    with transaction.atomic():
+        current = type(row).objects.select_for_update().get(pk=row.pk)
+        if current.deleted_at is not None:
+            return current
+        current.deleted_at, current.deleted_by, current.deleted_as = timezone.now(), by, deleted_as
+        current.save(update_fields=["deleted_at", "deleted_by", "deleted_as"])
+        if deleted_as == DeletedAs.MODERATOR:
+            audit.record(
+                actor=by,
+                action=action,
+                target=current,
+                competition=competition.pk,
+                details=details(current),
+            )
+    return current
 
 
 def delete_post(*, post: Post, by: User) -> Post:
@@ -225,21 +251,14 @@ def delete_post(*, post: Post, by: User) -> Post:
         deleted_as = DeletedAs.MODERATOR
     else:
         raise NotAllowed("only its author or a moderator may delete a post")
-    with transaction.atomic():
-        current = Post.objects.select_for_update().get(pk=post.pk)
-        if current.deleted_at is not None:
-            return current
-        current.deleted_at, current.deleted_by, current.deleted_as = timezone.now(), by, deleted_as
-        current.save(update_fields=["deleted_at", "deleted_by", "deleted_as"])
-        if deleted_as == DeletedAs.MODERATOR:
-            audit.record(
-                actor=by,
-                action=Action.FORUM_POST_DELETE,
-                target=current,
-                competition=competition.pk,
-                details={"thread": post.thread_id, "author": _name(post.author)},
-            )
-    return current
+    return _mark_deleted(
+        post,
+        by=by,
+        deleted_as=deleted_as,
+        competition=competition,
+        action=Action.FORUM_POST_DELETE,
+        details=lambda current: {"thread": post.thread_id, "author": _name(post.author)},
+    )
 
 
 def delete_thread(*, thread: Thread, by: User) -> None:
@@ -262,20 +281,14 @@ def delete_thread(*, thread: Thread, by: User) -> None:
         )
     else:
         raise NotAllowed("only its author or a moderator may delete a thread")
-    with transaction.atomic():
-        current = Thread.objects.select_for_update().get(pk=thread.pk)
-        if current.deleted_at is not None:
-            return
-        current.deleted_at, current.deleted_by, current.deleted_as = timezone.now(), by, deleted_as
-        current.save(update_fields=["deleted_at", "deleted_by", "deleted_as"])
-        if deleted_as == DeletedAs.MODERATOR:
-            audit.record(
-                actor=by,
-                action=Action.FORUM_THREAD_DELETE,
-                target=current,
-                competition=competition.pk,
-                details={"title": current.title, "author": _name(thread.author)},
-            )
+    _mark_deleted(
+        thread,
+        by=by,
+        deleted_as=deleted_as,
+        competition=competition,
+        action=Action.FORUM_THREAD_DELETE,
+        details=lambda current: {"title": current.title, "author": _name(thread.author)},
+    )
 
 
 # Moderation

@@ -11,8 +11,10 @@ changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
@@ -129,14 +131,35 @@ def _refusal_status(exc: Exception) -> int:
     return 403
 
 
+def _sentence(reason: object) -> str:
+    """A service's reason ("only its author may...") as a sentence of its own."""
+    text = str(reason)
+    return f"{text[:1].upper()}{text[1:]}."
+
+
 def _refusal(
     request: HttpRequest, forum: Forum, exc: services.ForumError, back: str = ""
 ) -> HttpResponse:
     status = _refusal_status(exc)
-    response = _refused(request, forum, f"{str(exc)[:1].upper()}{str(exc)[1:]}.", status, back)
+    response = _refused(request, forum, _sentence(exc), status, back)
     if isinstance(exc, services.TooFast):
         response["Retry-After"] = str(exc.wait)
     return response
+
+
+def _text_refused(form: forms.Form, exc: rules.TextInvalid | TooComplex, field: str = "") -> None:
+    """Why the text was refused, on its field (`field`, else the one the rule names): a
+    rule's reason as a sentence, the renderer's as it is."""
+    if isinstance(exc, rules.TextInvalid):
+        form.add_error(field or exc.field, _sentence(exc))
+    else:
+        form.add_error("content", str(exc))
+
+
+def _writer(request: HttpRequest, pk: int) -> Forum | HttpResponse:
+    """The forum, for a signed-in reader; else the page that says to log in, or why not."""
+    forum = Forum(request, pk)
+    return _signed_in(request) or _unreadable(request, forum) or forum
 
 
 # Reading
@@ -214,13 +237,12 @@ def _thread_page(
 
 
 def new_thread(request: HttpRequest, pk: int) -> HttpResponse:
-    forum = Forum(request, pk)
-    unreadable = _signed_in(request) or _unreadable(request, forum)
-    if unreadable is not None:
-        return unreadable
+    forum = _writer(request, pk)
+    if isinstance(forum, HttpResponse):
+        return forum
     refusal = forum.access.post_refusal()
     if refusal is not None:
-        return _refused(request, forum, f"{refusal[:1].upper()}{refusal[1:]}.", 403)
+        return _refused(request, forum, _sentence(refusal), 403)
     form = ThreadForm(request.POST or None)
     status = 400 if form.is_bound and not form.is_valid() else 200
     if form.is_bound and form.is_valid():
@@ -231,11 +253,8 @@ def new_thread(request: HttpRequest, pk: int) -> HttpResponse:
                 title=form.cleaned_data["title"],
                 content=form.cleaned_data["content"],
             )
-        except rules.TextInvalid as exc:
-            form.add_error(exc.field, f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
-            status = 400
-        except TooComplex as exc:
-            form.add_error("content", str(exc))
+        except (rules.TextInvalid, TooComplex) as exc:
+            _text_refused(form, exc)
             status = 400
         except services.ForumError as exc:
             return _refusal(request, forum, exc)
@@ -248,37 +267,31 @@ def new_thread(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def reply(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
-    forum = Forum(request, pk)
-    unreadable = _signed_in(request) or _unreadable(request, forum)
-    if unreadable is not None:
-        return unreadable
-    found = forum.thread(request, thread_pk)
+    found = _thread_action(request, pk, thread_pk)
+    if isinstance(found, HttpResponse):
+        return found
+    forum, thread = found
     form = PostForm(request.POST)
     if not form.is_valid():
-        return _thread_page(request, forum, found, form=form, status=400)
+        return _thread_page(request, forum, thread, form=form, status=400)
     try:
         post = services.reply(
-            thread=found, by=_author(request), content=form.cleaned_data["content"]
+            thread=thread, by=_author(request), content=form.cleaned_data["content"]
         )
-    except rules.TextInvalid as exc:
-        form.add_error(exc.field, f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
-        return _thread_page(request, forum, found, form=form, status=400)
-    except TooComplex as exc:
-        form.add_error("content", str(exc))
-        return _thread_page(request, forum, found, form=form, status=400)
+    except (rules.TextInvalid, TooComplex) as exc:
+        _text_refused(form, exc)
+        return _thread_page(request, forum, thread, form=form, status=400)
     except services.ForumError as exc:
-        return _refusal(request, forum, exc, back=_thread_url(found))
+        return _refusal(request, forum, exc, back=_thread_url(thread))
     messages.success(request, "Your reply is posted.")
-    return redirect(_post_url(found, post))
+    return redirect(_post_url(thread, post))
 
 
 def edit_post(request: HttpRequest, pk: int, post_pk: int) -> HttpResponse:
-    forum = Forum(request, pk)
-    unreadable = _signed_in(request) or _unreadable(request, forum)
-    if unreadable is not None:
-        return unreadable
-    post = forum.post(post_pk)
-    back = _thread_url(post.thread)
+    found = _post_action(request, pk, post_pk)
+    if isinstance(found, HttpResponse):
+        return found
+    forum, post, back = found
     if post.author_id != request.user.pk:
         return _refused(request, forum, "Only its author may edit a post.", 403, back)
     form = EditForm(request.POST or None, initial={"content": post.content})
@@ -286,11 +299,8 @@ def edit_post(request: HttpRequest, pk: int, post_pk: int) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             services.edit_post(post=post, by=_author(request), content=form.cleaned_data["content"])
-        except rules.TextInvalid as exc:
-            form.add_error("content", f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
-            status = 400
-        except TooComplex as exc:
-            form.add_error("content", str(exc))
+        except (rules.TextInvalid, TooComplex) as exc:
+            _text_refused(form, exc, "content")
             status = 400
         except services.ForumError as exc:
             return _refusal(request, forum, exc, back=back)
@@ -311,11 +321,39 @@ def edit_post(request: HttpRequest, pk: int, post_pk: int) -> HttpResponse:
 def _thread_action(
     request: HttpRequest, pk: int, thread_pk: int
 ) -> tuple[Forum, Thread] | HttpResponse:
-    forum = Forum(request, pk)
-    unreadable = _signed_in(request) or _unreadable(request, forum)
-    if unreadable is not None:
-        return unreadable
+    forum = _writer(request, pk)
+    if isinstance(forum, HttpResponse):
+        return forum
     return forum, forum.thread(request, thread_pk)
+
+
+def _post_action(
+    request: HttpRequest, pk: int, post_pk: int
+) -> tuple[Forum, Post, str] | HttpResponse:
+    """The forum, the post, and the address of its thread to go back to."""
+    forum = _writer(request, pk)
+    if isinstance(forum, HttpResponse):
+        return forum
+    post = forum.post(post_pk)
+    return forum, post, _thread_url(post.thread)
+
+
+def _act(
+    request: HttpRequest,
+    forum: Forum,
+    act: Callable[[], object],
+    *,
+    back: str,
+    said: str,
+    then: str,
+) -> HttpResponse:
+    """`act()`, then to `then` saying what was done; a refusal says why, with a link `back`."""
+    try:
+        act()
+    except services.ForumError as exc:
+        return _refusal(request, forum, exc, back=back)
+    messages.success(request, said)
+    return redirect(then)
 
 
 @require_POST
@@ -325,17 +363,17 @@ def follow(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse:
         return found
     forum, target = found
     on = request.POST.get("follow") == "on"
-    try:
-        (services.follow if on else services.unfollow)(thread=target, by=_author(request))
-    except services.ForumError as exc:
-        return _refusal(request, forum, exc, back=_thread_url(target))
-    messages.success(
+    back = _thread_url(target)
+    return _act(
         request,
-        "You follow this thread: each new post is mailed to you."
+        forum,
+        lambda: (services.follow if on else services.unfollow)(thread=target, by=_author(request)),
+        back=back,
+        said="You follow this thread: each new post is mailed to you."
         if on
         else "You no longer follow this thread.",
+        then=back,
     )
-    return redirect(_thread_url(target))
 
 
 MODERATION = {
@@ -357,12 +395,15 @@ def moderate(request: HttpRequest, pk: int, thread_pk: int, change: str) -> Http
     forum, target = found
     on, off, said_on, said_off = MODERATION[change]
     turn_on = request.POST.get("set") == "on"
-    try:
-        (on if turn_on else off)(thread=target, by=_author(request))
-    except services.ForumError as exc:
-        return _refusal(request, forum, exc, back=_thread_url(target))
-    messages.success(request, said_on if turn_on else said_off)
-    return redirect(_thread_url(target))
+    back = _thread_url(target)
+    return _act(
+        request,
+        forum,
+        lambda: (on if turn_on else off)(thread=target, by=_author(request)),
+        back=back,
+        said=said_on if turn_on else said_off,
+        then=back,
+    )
 
 
 @require_POST
@@ -371,28 +412,30 @@ def delete_thread(request: HttpRequest, pk: int, thread_pk: int) -> HttpResponse
     if isinstance(found, HttpResponse):
         return found
     forum, target = found
-    try:
-        services.delete_thread(thread=target, by=_author(request))
-    except services.ForumError as exc:
-        return _refusal(request, forum, exc, back=_thread_url(target))
-    messages.success(request, f"Thread “{target.title}” deleted.")
-    return redirect(_index_url(forum))
+    return _act(
+        request,
+        forum,
+        lambda: services.delete_thread(thread=target, by=_author(request)),
+        back=_thread_url(target),
+        said=f"Thread “{target.title}” deleted.",
+        then=_index_url(forum),
+    )
 
 
 @require_POST
 def delete_post(request: HttpRequest, pk: int, post_pk: int) -> HttpResponse:
-    forum = Forum(request, pk)
-    unreadable = _signed_in(request) or _unreadable(request, forum)
-    if unreadable is not None:
-        return unreadable
-    post = forum.post(post_pk)
-    back = _thread_url(post.thread)
-    try:
-        services.delete_post(post=post, by=_author(request))
-    except services.ForumError as exc:
-        return _refusal(request, forum, exc, back=back)
-    messages.success(request, "Post deleted.")
-    return redirect(_post_url(post.thread, post))
+    found = _post_action(request, pk, post_pk)
+    if isinstance(found, HttpResponse):
+        return found
+    forum, post, back = found
+    return _act(
+        request,
+        forum,
+        lambda: services.delete_post(post=post, by=_author(request)),
+        back=back,
+        said="Post deleted.",
+        then=_post_url(post.thread, post),
+    )
 
 
 @require_POST

@@ -77,11 +77,14 @@ def page(
     competition: Competition | None,
     *,
     step: str = "",
-    status: int = 200,
+    status: int | None = None,
     **context: Any,
 ) -> HttpResponse:
     """Renders a management page; a step of the wizard shows where it stands while the
-    competition is an unpublished draft."""
+    competition is an unpublished draft. A page shown in answer to a POST is a refusal (a
+    POST that worked redirects): 400, unless `status` says otherwise."""
+    if status is None:
+        status = 400 if request.method == "POST" else 200
     if competition is not None and step and not competition.published:
         progress = context.get("progress") or wizard.progress(competition)
         number, _ = progress.step(step)
@@ -96,8 +99,51 @@ def page(
     )
 
 
-def after_saving(request: HttpRequest, competition: Competition, step: str) -> HttpResponse:
-    """Back to the page just saved, or on to the next step ("Save and continue")."""
+def not_allowed(
+    request: HttpRequest, competition: Competition, refusal: str, *, back: str, step: str = ""
+) -> HttpResponse:
+    """403, with why and a link `back` (a URL name of the competition's pages)."""
+    return page(
+        request,
+        "manage/competitions/refused.html",
+        competition,
+        step=step,
+        refusal=refusal,
+        back=back,
+        status=403,
+    )
+
+
+def save_competition(
+    request: HttpRequest, competition: Competition, data: dict[str, Any]
+) -> list[str]:
+    """Changes the competition as `data` says, through the competitions API's serializer:
+    [] once saved, else what it refused, in words (and nothing saved)."""
+    serializer = CompetitionSerializer(
+        competition, data=data, partial=True, context={"request": request}
+    )
+    if not serializer.is_valid():
+        return list(forms.messages_of(serializer.errors))
+    serializer.save()
+    return []
+
+
+def counts(competition: Competition) -> dict[str, int]:
+    """Its participants and its submissions (each re-run of one counted once)."""
+    return {
+        "participants": competition.participants.count(),
+        "submissions": Submission.objects.filter(
+            phase__competition=competition, parent__isnull=True
+        ).count(),
+    }
+
+
+def after_saving(
+    request: HttpRequest, competition: Competition, step: str, *, said: str
+) -> HttpResponse:
+    """What was saved (`said`), then back to the page just saved, or on to the next step
+    ("Save and continue")."""
+    messages.success(request, said)
     if request.POST.get("then") == "continue":
         following = wizard.progress(competition).after(step)
         if following is not None:
@@ -256,19 +302,13 @@ def competition(request: HttpRequest, pk: int) -> HttpResponse:
     """Where a competition stands: its steps, what keeps it from taking submissions, and
     what can be done to it."""
     found = organized(request, pk)
-    counts = {
-        "participants": found.participants.count(),
-        "submissions": Submission.objects.filter(
-            phase__competition=found, parent__isnull=True
-        ).count(),
-    }
     return page(
         request,
         "manage/competitions/overview.html",
         found,
         step="competition",
         progress=wizard.progress(found),
-        counts=counts,
+        counts=counts(found),
         owner=is_owner(request.user, found),
     )
 
@@ -288,8 +328,7 @@ def details(request: HttpRequest, pk: int) -> HttpResponse:
         and form.is_valid()
         and _save_details(request, form, found) is not None
     ):
-        messages.success(request, "Details saved.")
-        return after_saving(request, found, "details")
+        return after_saving(request, found, "details", said="Details saved.")
     return page(
         request,
         "manage/competitions/details.html",
@@ -312,17 +351,9 @@ def pages(request: HttpRequest, pk: int) -> HttpResponse:
     formset = forms.PageFormSet(request.POST or None, initial=initial, prefix="pages")
     problems: list[str] = []
     if request.method == "POST" and formset.is_valid():
-        serializer = CompetitionSerializer(
-            found,
-            data={"pages": forms.page_payload(formset)},
-            partial=True,
-            context={"request": request},
-        )
-        if serializer.is_valid():
-            serializer.save()
-            messages.success(request, "Pages saved.")
-            return after_saving(request, found, "pages")
-        problems = list(forms.messages_of(serializer.errors))
+        problems = save_competition(request, found, {"pages": forms.page_payload(formset)})
+        if not problems:
+            return after_saving(request, found, "pages", said="Pages saved.")
     return page(
         request,
         "manage/competitions/pages.html",
@@ -330,7 +361,6 @@ def pages(request: HttpRequest, pk: int) -> HttpResponse:
         step="pages",
         formset=formset,
         problems=problems,
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -344,17 +374,15 @@ def collaborators(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.CollaboratorsForm(request.POST or None, initial={"names": current})
     if request.method == "POST":
         if not owner:
-            return page(
+            return not_allowed(
                 request,
-                "manage/competitions/refused.html",
                 found,
-                refusal="Only the competition's owner may change who organizes it.",
+                "Only the competition's owner may change who organizes it.",
                 back="manage:collaborators",
-                status=403,
             )
         if form.is_valid():
             try:
-                services.set_collaborators(found, names=form.entries())
+                services.set_collaborators(found, names=form.cleaned_data["names"])
             except services.CollaboratorsRefused as exc:
                 for problem in exc.problems:
                     form.add_error("names", problem)
@@ -415,12 +443,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
         "manage/competitions/delete.html",
         found,
         refusal=refusal,
-        counts={
-            "participants": found.participants.count(),
-            "submissions": Submission.objects.filter(
-                phase__competition=found, parent__isnull=True
-            ).count(),
-        },
+        counts=counts(found),
         status=409 if refusal else 200,
     )
 

@@ -50,6 +50,27 @@ class Form(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+def lines_of(text: str) -> list[str]:
+    """The lines of `text` that say something, stripped."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class LinesField(forms.CharField):
+    """A text area of entries, one a line; cleaned, the list of them."""
+
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        return lines_of(super().to_python(value) or "")
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return self.to_python(initial) != self.to_python(data)
+
+
 def messages_of(detail: Any) -> Iterator[str]:
     """Every message in a serializer's error detail (strings, lists, nested dicts)."""
     if isinstance(detail, Mapping):
@@ -676,18 +697,11 @@ class RegistrationForm(Form):
     registration_auto_approve = forms.BooleanField(
         required=False, label="Approve registrations at once (else an organizer decides each)"
     )
-    allow_list = forms.CharField(
-        required=False,
+    allow_list = LinesField(
         label="Approved at once",
-        widget=forms.Textarea(attrs={"rows": 4}),
         help_text="One address (ada@example.org) or domain (example.org) per line: users "
         "with a verified address there are approved as soon as they register.",
     )
-
-    def entries(self) -> list[str]:
-        return [
-            line.strip() for line in self.cleaned_data["allow_list"].splitlines() if line.strip()
-        ]
 
 
 class RegistrationQuestionForm(Form):
@@ -729,7 +743,7 @@ class RegistrationQuestionForm(Form):
             label=data["label"],
             kind=data["kind"],
             required=data["required"],
-            choices=tuple(line.strip() for line in data["choices"].splitlines() if line.strip()),
+            choices=tuple(lines_of(data["choices"])),
             help_text=data["help_text"],
         )
 
@@ -740,16 +754,11 @@ RegistrationQuestionFormSet = forms.formset_factory(
 
 
 class CollaboratorsForm(Form):
-    names = forms.CharField(
-        required=False,
+    names = LinesField(
         label="Collaborators",
-        widget=forms.Textarea(attrs={"rows": 4}),
         help_text="One username or email address per line. Collaborators change every "
         "setting and run the competition with you; only you may delete it or change this list.",
     )
-
-    def entries(self) -> list[str]:
-        return [line.strip() for line in self.cleaned_data["names"].splitlines() if line.strip()]
 
 
 # Bundles and files

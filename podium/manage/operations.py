@@ -14,12 +14,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from podium.competitions.models import Competition
+from podium.manage.operations_forms import Form
 
 PAGE_SIZE = 25
 
@@ -90,3 +92,19 @@ def refused(request: HttpRequest, why: object) -> None:
 
 def done(request: HttpRequest, what: str) -> None:
     messages.success(request, what)
+
+
+def selected[Row: Model](
+    request: HttpRequest, form: Form, rows: QuerySet[Row], *, field: str, noun: str
+) -> list[Row] | None:
+    """The rows a bulk form selects (their ids in its `field`), in order, when every one of
+    them is among `rows`; else None, with why said (so that a bulk action changes none)."""
+    if not form.is_valid():
+        refused(request, form.first_error())
+        return None
+    ids = form.cleaned_data[field]
+    chosen = list(rows.filter(pk__in=ids).order_by("pk"))
+    if len(chosen) != len(ids):
+        refused(request, f"a selected {noun} is not one of this competition's; none changed")
+        return None
+    return chosen

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from podium.competitions.models import Competition
-from podium.manage.operations import PAGE_SIZE, back, done, organized, page, refused
+from podium.manage.operations import PAGE_SIZE, back, done, organized, page, refused, selected
 from podium.manage.operations_forms import (
     BulkParticipantsForm,
     DecisionForm,
@@ -163,19 +163,15 @@ def decide(request: HttpRequest, pk: int, participant_pk: int) -> HttpResponse:
 def bulk(request: HttpRequest, pk: int) -> HttpResponse:
     """Approves the selected registrations, all or none."""
     competition = organized(request, pk)
-    form = BulkParticipantsForm(request.POST)
-    if not form.is_valid():
-        refused(request, form.first_error())
-        return back(request, _list_url(competition))
-    ids = form.cleaned_data["participants"]
-    chosen = list(
-        Participant.objects.visible_to(request.user)
-        .filter(competition=competition, pk__in=ids)
-        .select_related("user", "competition")
-        .order_by("pk")
+    registrations = Participant.objects.visible_to(request.user).filter(competition=competition)
+    chosen = selected(
+        request,
+        BulkParticipantsForm(request.POST),
+        registrations.select_related("user", "competition"),
+        field="participants",
+        noun="registration",
     )
-    if len(chosen) != len(ids):
-        refused(request, "a selected registration is not one of this competition's; none changed")
+    if chosen is None:
         return back(request, _list_url(competition))
     try:
         with transaction.atomic():

@@ -29,7 +29,16 @@ from podium.accounts.models import User
 from podium.competitions.models import Competition, Phase
 from podium.datasets.signing import signed_url
 from podium.leaderboards import services as leaderboards
-from podium.manage.operations import PAGE_SIZE, back, done, organized, page, refused, return_path
+from podium.manage.operations import (
+    PAGE_SIZE,
+    back,
+    done,
+    organized,
+    page,
+    refused,
+    return_path,
+    selected,
+)
 from podium.manage.operations_forms import (
     BulkSubmissionsForm,
     SubmissionActionForm,
@@ -272,13 +281,14 @@ def bulk(request: HttpRequest, pk: int) -> HttpResponse:
     `_bulk_deletion`)."""
     competition = organized(request, pk)
     form = BulkSubmissionsForm(request.POST)
-    if not form.is_valid():
-        refused(request, form.first_error())
-        return back(request, _list_url(competition))
-    ids = form.cleaned_data["submissions"]
-    chosen = list(_changeable(request, competition).filter(pk__in=ids).order_by("pk"))
-    if len(chosen) != len(ids):
-        refused(request, "a selected submission is not one of this competition's; none changed")
+    chosen = selected(
+        request,
+        form,
+        _changeable(request, competition),
+        field="submissions",
+        noun="submission",
+    )
+    if chosen is None:
         return back(request, _list_url(competition))
     action = form.cleaned_data["action"]
     if action == "delete":

@@ -37,8 +37,10 @@ from podium.manage import forms
 from podium.manage.competitions import (
     Refused,
     after_saving,
+    not_allowed,
     organized,
     page,
+    save_competition,
     upload_name,
     user_of,
 )
@@ -85,6 +87,54 @@ def with_uploads(
     return result
 
 
+def edit_page(
+    request: HttpRequest,
+    competition: Competition,
+    form: forms.FileSlots,
+    save: Callable[[dict[str, int | None]], Any],
+    *,
+    noun: str,
+    step: str,
+    template: str,
+    **context: Any,
+) -> HttpResponse:
+    """The page that adds or changes a phase or a task: once its form is posted and valid,
+    `save` (through `with_uploads`), then back to the step's list; else the form again,
+    with why it was refused."""
+    if request.method == "POST" and form.is_valid():
+        saved = with_uploads(request, form, save)
+        if saved is not None:
+            messages.success(request, f"{noun} {saved.name!r} saved.")
+            return redirect(f"manage:{step}", competition.pk)
+    return page(request, template, competition, step=step, form=form, **context)
+
+
+def confirm_delete(
+    request: HttpRequest,
+    competition: Competition,
+    delete: Callable[[], object],
+    *,
+    what: str,
+    consequence: str,
+    step: str,
+) -> HttpResponse:
+    """Asks whether to delete `what` (a phase, a leaderboard), saying what else goes with
+    it; once the answer is posted, `delete()`, then back to the step's list."""
+    if request.method == "POST":
+        delete()
+        messages.success(request, f"{what[:1].upper()}{what[1:]} was deleted.")
+        return redirect(f"manage:{step}", competition.pk)
+    return page(
+        request,
+        "manage/competitions/confirm_delete.html",
+        competition,
+        step=step,
+        what=what,
+        consequence=consequence,
+        back=f"manage:{step}",
+    )
+
+
 # Phases
 
 
@@ -120,29 +170,25 @@ def phase_edit(request: HttpRequest, pk: int, phase_pk: int | None = None) -> Ht
         competition=found,
         initial=forms.PhaseForm.initial_for(phase) if phase is not None else None,
     )
-    if request.method == "POST" and form.is_valid():
 
-        def save(files: dict[str, int | None]) -> Phase | None:
-            serializer = PhaseSerializer(
-                phase,
-                data=form.payload(found, phase, files),
-                partial=phase is not None,
-                context={"request": request},
-            )
-            return forms.save_through(serializer, form)  # type: ignore[no-any-return]
+    def save(files: dict[str, int | None]) -> Phase | None:
+        serializer = PhaseSerializer(
+            phase,
+            data=form.payload(found, phase, files),
+            partial=phase is not None,
+            context={"request": request},
+        )
+        return forms.save_through(serializer, form)  # type: ignore[no-any-return]
 
-        saved = with_uploads(request, form, save)
-        if saved is not None:
-            messages.success(request, f"Phase {saved.name!r} saved.")
-            return redirect("manage:phases", found.pk)
-    return page(
+    return edit_page(
         request,
-        "manage/competitions/phase_form.html",
         found,
+        form,
+        save,
+        noun="Phase",
         step="phases",
-        form=form,
+        template="manage/competitions/phase_form.html",
         phase=phase,
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -151,18 +197,13 @@ def phase_edit(request: HttpRequest, pk: int, phase_pk: int | None = None) -> Ht
 def phase_delete(request: HttpRequest, pk: int, phase_pk: int) -> HttpResponse:
     found = organized(request, pk)
     phase = _phase(found, phase_pk)
-    if request.method == "POST":
-        services.delete_phase(phase, by=user_of(request))
-        messages.success(request, f"Phase {phase.name!r} was deleted.")
-        return redirect("manage:phases", found.pk)
-    return page(
+    return confirm_delete(
         request,
-        "manage/competitions/confirm_delete.html",
         found,
-        step="phases",
+        lambda: services.delete_phase(phase, by=user_of(request)),
         what=f"phase {phase.name!r}",
         consequence=f"Its {phase.submissions.count()} submission(s) are deleted with it.",
-        back="manage:phases",
+        step="phases",
     )
 
 
@@ -244,15 +285,13 @@ def task_edit(request: HttpRequest, pk: int, task_pk: int | None = None) -> Http
     found = organized(request, pk)
     task = _task(request, found, task_pk) if task_pk is not None else None
     if task is not None and not Task.objects.owned_by(request.user).filter(pk=task.pk).exists():
-        return page(
+        return not_allowed(
             request,
-            "manage/competitions/refused.html",
             found,
-            step="tasks",
-            refusal=f"Only the creator of task {task.name!r} may change it; its phases may "
-            "still run it, or stop.",
+            f"Only the creator of task {task.name!r} may change it; its phases may still run "
+            "it, or stop.",
             back="manage:tasks",
-            status=403,
+            step="tasks",
         )
     form = forms.TaskForm(
         request.POST or None,
@@ -261,36 +300,32 @@ def task_edit(request: HttpRequest, pk: int, task_pk: int | None = None) -> Http
         competition=found,
         initial=forms.TaskForm.initial_for(task, found) if task is not None else None,
     )
-    if request.method == "POST" and form.is_valid():
 
-        def save(files: dict[str, int | None]) -> Task | None:
-            serializer = TaskSerializer(
-                task,
-                data=form.payload(files),
-                partial=task is not None,
-                context={"request": request},
-            )
-            extra = {"created_by": user_of(request)} if task is None else {}
-            saved = forms.save_through(serializer, form, **extra)
-            if saved is None:
-                return None
-            if not _place_task(request, found, saved, list(form.cleaned_data["phases"])):
-                form.add_error("phases", "The task could not be added to these phases.")
-                return None
-            return saved  # type: ignore[no-any-return]
+    def save(files: dict[str, int | None]) -> Task | None:
+        serializer = TaskSerializer(
+            task,
+            data=form.payload(files),
+            partial=task is not None,
+            context={"request": request},
+        )
+        extra = {"created_by": user_of(request)} if task is None else {}
+        saved = forms.save_through(serializer, form, **extra)
+        if saved is None:
+            return None
+        if not _place_task(request, found, saved, list(form.cleaned_data["phases"])):
+            form.add_error("phases", "The task could not be added to these phases.")
+            return None
+        return saved  # type: ignore[no-any-return]
 
-        saved = with_uploads(request, form, save)
-        if saved is not None:
-            messages.success(request, f"Task {saved.name!r} saved.")
-            return redirect("manage:tasks", found.pk)
-    return page(
+    return edit_page(
         request,
-        "manage/competitions/task_form.html",
         found,
+        form,
+        save,
+        noun="Task",
         step="tasks",
-        form=form,
+        template="manage/competitions/task_form.html",
         task=task,
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -374,7 +409,6 @@ def leaderboard_edit(request: HttpRequest, pk: int, board_pk: int | None = None)
         columns=columns,
         board=board,
         reserved_keys=forms.reserved_keys(),
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -383,21 +417,16 @@ def leaderboard_edit(request: HttpRequest, pk: int, board_pk: int | None = None)
 def leaderboard_delete(request: HttpRequest, pk: int, board_pk: int) -> HttpResponse:
     found = organized(request, pk)
     board = _board(found, board_pk)
-    if request.method == "POST":
-        # What the API's delete does: the columns and their scores go, its phases keep
-        # their submissions and have no leaderboard.
-        board.delete()
-        messages.success(request, f"Leaderboard {board.title!r} was deleted.")
-        return redirect("manage:leaderboards", found.pk)
-    return page(
+    # What the API's delete does: the columns and their scores go, its phases keep their
+    # submissions and have no leaderboard.
+    return confirm_delete(
         request,
-        "manage/competitions/confirm_delete.html",
         found,
-        step="leaderboards",
+        board.delete,
         what=f"leaderboard {board.title!r}",
         consequence="Its columns and their scores are deleted; its phases keep their "
         "submissions and rank them on no leaderboard until you give them another.",
-        back="manage:leaderboards",
+        step="leaderboards",
     )
 
 
@@ -437,17 +466,9 @@ def fact_sheet(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 problems.append(str(problem))
         if not problems and not any(form.errors for form in kept):
-            serializer = CompetitionSerializer(
-                found,
-                data={"fact_sheet": value or None},
-                partial=True,
-                context={"request": request},
-            )
-            if serializer.is_valid():
-                serializer.save()
-                messages.success(request, "Fact sheet saved.")
-                return after_saving(request, found, "fact-sheet")
-            problems = list(forms.messages_of(serializer.errors))
+            problems = save_competition(request, found, {"fact_sheet": value or None})
+            if not problems:
+                return after_saving(request, found, "fact-sheet", said="Fact sheet saved.")
     return page(
         request,
         "manage/competitions/fact_sheet.html",
@@ -455,7 +476,6 @@ def fact_sheet(request: HttpRequest, pk: int) -> HttpResponse:
         step="fact-sheet",
         formset=formset,
         problems=problems,
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -481,7 +501,7 @@ def _save_registration(
     """Auto-approval, the registration form and the allow-list through the participation
     services, all or nothing: every refusal is put on its field first."""
     kept = list(formset.ordered_forms)
-    entries = form.entries()
+    entries = form.cleaned_data["allow_list"]
     try:
         with transaction.atomic():
             refused = False
@@ -531,8 +551,7 @@ def registration(request: HttpRequest, pk: int) -> HttpResponse:
         and all([form.is_valid(), formset.is_valid()])  # both, so that both show their errors
         and _save_registration(request, found, form, formset)
     ):
-        messages.success(request, "Registration settings saved.")
-        return after_saving(request, found, "registration")
+        return after_saving(request, found, "registration", said="Registration settings saved.")
     return page(
         request,
         "manage/competitions/registration.html",
@@ -540,5 +559,4 @@ def registration(request: HttpRequest, pk: int) -> HttpResponse:
         step="registration",
         form=form,
         formset=formset,
-        status=400 if request.method == "POST" else 200,
     )

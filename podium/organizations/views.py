@@ -16,6 +16,7 @@ invitation.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -288,6 +289,31 @@ def _confirm(
     return render(request, "organizations/confirm.html", {**context, "error": error}, status=status)
 
 
+def _confirmed(
+    request: HttpRequest,
+    context: dict[str, Any],
+    act: Callable[[], object],
+    *,
+    refusal: str,
+    failed: str,
+    said: str,
+    then: str,
+) -> HttpResponse:
+    """The question of `context` until it is answered (with `refusal`, 403, to a viewer it
+    does not allow); once posted, `act()`, then to `then` (a URL) saying what was done, or
+    the question again with why it `failed`."""
+    if request.method != "POST":
+        if not context["allowed"]:
+            return _confirm(request, context, error=refusal, status=403)
+        return _confirm(request, context)
+    try:
+        act()
+    except services.OrganizationError as refused:
+        return _confirm(request, context, error=f"{failed}: {refused}.", status=_status(refused))
+    messages.success(request, said)
+    return redirect(then)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def remove_member(request: HttpRequest, pk: int, member: int) -> HttpResponse:
@@ -308,18 +334,15 @@ def remove_member(request: HttpRequest, pk: int, member: int) -> HttpResponse:
         "button": f"Remove {found.user.username}",
         "allowed": viewer.may_remove(found),
     }
-    if request.method != "POST":
-        if not context["allowed"]:
-            return _confirm(
-                request, context, error=_may_not_remove(organization, found), status=403
-            )
-        return _confirm(request, context)
-    try:
-        services.remove_member(organization=organization, by=by, member=found)
-    except services.OrganizationError as refused:
-        return _confirm(request, context, error=f"Not removed: {refused}.", status=_status(refused))
-    messages.success(request, f"{found.user.username} is removed from {organization.name}.")
-    return redirect("organizations:detail", organization.pk)
+    return _confirmed(
+        request,
+        context,
+        lambda: services.remove_member(organization=organization, by=by, member=found),
+        refusal=_may_not_remove(organization, found),
+        failed="Not removed",
+        said=f"{found.user.username} is removed from {organization.name}.",
+        then=reverse("organizations:detail", args=[organization.pk]),
+    )
 
 
 def _may_not_remove(organization: Organization, member: Membership) -> str:
@@ -341,21 +364,21 @@ def leave(request: HttpRequest, pk: int) -> HttpResponse:
         "button": "Leave the organization",
         "allowed": viewer.membership is not None,
     }
-    if viewer.membership is None:
+    membership = viewer.membership
+    if membership is None:
         # A platform admin who is not a member: there is nothing to leave.
         return _confirm(request, context, error="you are not a member", status=404)
-    if request.method != "POST":
-        return _confirm(request, context)
-    try:
-        services.remove_member(
-            organization=organization, by=_user(request), member=viewer.membership
-        )
-    except services.OrganizationError as refused:
-        return _confirm(
-            request, context, error=f"You did not leave: {refused}.", status=_status(refused)
-        )
-    messages.success(request, f"You left {organization.name}.")
-    return redirect("organizations:index")
+    return _confirmed(
+        request,
+        context,
+        lambda: services.remove_member(
+            organization=organization, by=_user(request), member=membership
+        ),
+        refusal="",
+        failed="You did not leave",
+        said=f"You left {organization.name}.",
+        then=reverse("organizations:index"),
+    )
 
 
 @login_required
@@ -372,18 +395,15 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
         "danger": True,
         "allowed": viewer.owns,
     }
-    if request.method != "POST":
-        if not viewer.owns:
-            error = f"only the owners of {organization.name} may delete it"
-            return _confirm(request, context, error=error, status=403)
-        return _confirm(request, context)
-    name = organization.name
-    try:
-        services.delete_organization(organization=organization, by=_user(request))
-    except services.OrganizationError as refused:
-        return _confirm(request, context, error=f"Not deleted: {refused}.", status=_status(refused))
-    messages.success(request, f"{name} is deleted.")
-    return redirect("organizations:index")
+    return _confirmed(
+        request,
+        context,
+        lambda: services.delete_organization(organization=organization, by=_user(request)),
+        refusal=f"only the owners of {organization.name} may delete it",
+        failed="Not deleted",
+        said=f"{organization.name} is deleted.",
+        then=reverse("organizations:index"),
+    )
 
 
 # The link of an invitation email

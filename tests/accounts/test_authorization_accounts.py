@@ -16,7 +16,7 @@ from PIL import Image
 from podium.accounts import services
 from podium.accounts.models import ApiToken, Profile
 from podium.messaging.models import Message
-from tests.api.test_authorization import Case, check, codes, snapshot
+from tests.api.test_authorization import EVERYONE, Case, check, codes, snapshot
 from tests.conftest import ROLES
 from tests.factories import make_user
 
@@ -24,7 +24,6 @@ pytestmark = pytest.mark.django_db
 
 ACCOUNT_MODELS = [ApiToken, Profile, EmailAddress, Session, Message]
 SIGNED_IN = codes(401, 200, 200, 200, 200, 200, 200)
-EVERYONE = codes(200, 200, 200, 200, 200, 200, 200)
 
 
 def image(format: str) -> bytes:

@@ -11,7 +11,7 @@ expect.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,13 +19,31 @@ import pytest
 from django.conf import settings
 from django.db import connections
 from django.test import Client
-from playwright.sync_api import ConsoleMessage, Dialog, Page, Request, Response, sync_playwright
+from playwright.sync_api import (
+    ConsoleMessage,
+    Dialog,
+    Locator,
+    Page,
+    Request,
+    Response,
+    expect,
+    sync_playwright,
+)
 
 from podium.accounts.models import User
-from tests.browser.world import World, build
+from podium.submissions.models import Submission
+from tests.browser.world import World, build, finish
 
 CHROMIUM = Path(os.environ.get("PODIUM_TEST_CHROMIUM", "/usr/bin/chromium"))
 TIMEZONE = "Europe/Paris"
+PHONE = {"width": 390, "height": 844}
+# How many pixels of a canvas are drawn on (not transparent): a chart that drew nothing has 0.
+CANVAS_INK = """canvas => {
+    const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let inked = 0;
+    for (let i = 3; i < pixels.length; i += 4) { if (pixels[i] > 0) { inked += 1; } }
+    return inked;
+}"""
 
 
 @dataclass
@@ -65,6 +83,31 @@ class Browser:
         self.page.context.add_cookies(
             [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": self.base}]
         )
+
+    def on_a_phone(self) -> None:
+        self.page.set_viewport_size(PHONE)
+
+    def widths_on_a_phone(self, paths: Iterable[str]) -> dict[str, int]:
+        """Each page's width on a phone's screen: 390 pixels where nothing overflows it."""
+        self.on_a_phone()
+        widths = {}
+        for path in paths:
+            self.open(path)
+            widths[path] = self.page.evaluate("document.documentElement.scrollWidth")
+        return widths
+
+
+def finish_in_view(row: Locator, submission: Submission) -> None:
+    """The worker finishes `submission` (accuracy 0.97, in 1.5 s and 250 MiB): its `row`
+    says so by itself, with its scores, and stops asking for news."""
+    finish(submission, 0.97, 1.5, 250)
+    expect(row.locator(".status")).to_have_text("finished")
+    assert row.locator(".scores li").all_inner_texts() == [
+        "Accuracy 0.970",
+        "Run time (s) 1.5",
+        "Peak memory (MiB) 250.0",
+    ]
+    assert row.get_attribute("hx-trigger") is None
 
 
 @pytest.fixture

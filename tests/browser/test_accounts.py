@@ -258,10 +258,5 @@ def test_every_account_page_renders_without_errors_and_fits_a_phone(browser: Bro
         f"/organizations/{organization.pk}/delete/",
     ]
     browser.sign_in(olga)
-    browser.page.set_viewport_size({"width": 390, "height": 844})
-    widths = {}
-    for path in paths:
-        browser.open(path)
-        widths[path] = browser.page.evaluate("document.documentElement.scrollWidth")
-    assert widths == dict.fromkeys(paths, 390)
+    assert browser.widths_on_a_phone(paths) == dict.fromkeys(paths, 390)
     assert browser.seen.problems() == []

@@ -15,16 +15,10 @@ from podium.audit import services as audit
 from podium.audit.models import Action, AuditEntry
 from podium.datasets.models import Data
 from podium_worker.protocol import Status
-from tests.browser.conftest import Browser
+from tests.browser.conftest import CANVAS_INK, Browser
 from tests.browser.world import World, report, submit
 from tests.factories import make_data, make_phase, make_task, make_user
 
-CANVAS_INK = """canvas => {
-    const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-    let inked = 0;
-    for (let i = 3; i < pixels.length; i += 4) { if (pixels[i] > 0) { inked += 1; } }
-    return inked;
-}"""
 DATASETS = """id => {
     const chart = Chart.getChart(document.getElementById(id));
     if (!chart) { return null; }
@@ -69,7 +63,7 @@ def test_every_host_page_renders_without_console_errors_and_fits_a_phone(
         "/host/storage/groups/": "Data groups",
     }
     assert browser.page.locator("header nav a[href='/host/']").count() == 1
-    browser.page.set_viewport_size({"width": 390, "height": 844})
+    browser.on_a_phone()
     overflowing = {}
     for path in PAGES:
         browser.open(path)

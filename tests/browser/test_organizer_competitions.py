@@ -260,7 +260,7 @@ def test_the_management_pages_fit_a_phone_and_their_menu_works_by_keyboard(brows
     competition = import_bundle(source=EXAMPLES / "iris-results", owner=olivia).competition
     browser.sign_in(olivia)
     page = browser.page
-    page.set_viewport_size({"width": 390, "height": 844})
+    browser.on_a_phone()
     paths = [
         "/manage/",
         "/manage/files/",

@@ -28,12 +28,12 @@ from podium.messaging.models import Message
 from podium.participation import outreach, rules
 from podium.participation import services as participation
 from podium.participation.models import Participant
-from podium.submissions import dispatch
 from podium.submissions import services as submissions
 from podium.submissions.models import Submission
 from podium_worker.protocol import Job, Output, Status
 from podium_worker.transfer import HttpReporter
 from tests.browser.conftest import Browser
+from tests.client.conftest import queued_jobs
 from tests.factories import make_user
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "iris-results"
@@ -43,13 +43,7 @@ SCRIPT = "<script>alert('organizer script ran'); console.error('organizer script
 @pytest.fixture
 def jobs(monkeypatch) -> list[Job]:
     """The job messages submissions queue, as the broker would carry them to a worker."""
-    sent: list[Job] = []
-    monkeypatch.setattr(
-        dispatch,
-        "publish",
-        lambda submission, task: sent.append(dispatch.build_job(submission, task)),
-    )
-    return sent
+    return queued_jobs(monkeypatch)
 
 
 @pytest.fixture
@@ -294,12 +288,7 @@ def test_every_operations_page_renders_and_fits_a_phone_screen(
         f"/manage/{iris.pk}/queues/",
     ]
     site.sign_in(organizer)
-    site.page.set_viewport_size({"width": 390, "height": 844})
-    widths = {}
-    for path in paths:
-        site.open(path)
-        widths[path] = site.page.evaluate("document.documentElement.scrollWidth")
-    assert widths == dict.fromkeys(paths, 390)
+    assert site.widths_on_a_phone(paths) == dict.fromkeys(paths, 390)
     assert site.seen.problems() == []
 
 

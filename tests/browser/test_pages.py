@@ -12,16 +12,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from podium_worker.protocol import Status
-from tests.browser.conftest import TIMEZONE, Browser
-from tests.browser.world import World, finish, report, submit
+from tests.browser.conftest import CANVAS_INK, TIMEZONE, Browser, finish_in_view
+from tests.browser.world import World, report, submit
 from tests.factories import make_competition, make_phase
 
-CANVAS_INK = """canvas => {
-    const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-    let inked = 0;
-    for (let i = 3; i < pixels.length; i += 4) { if (pixels[i] > 0) { inked += 1; } }
-    return inked;
-}"""
 DATASETS = """id => {
     const chart = Chart.getChart(document.getElementById(id));
     return chart ? chart.data.datasets.map(set => [set.label, set.data.length]) : null;
@@ -61,12 +55,8 @@ def test_every_public_page_renders_without_console_errors_or_failed_requests(
 
 
 def test_every_page_fits_a_phone_screen(browser: Browser, world: World):
-    browser.page.set_viewport_size({"width": 390, "height": 844})
-    widths = {}
-    for name, path in pages(world).items():
-        browser.open(path)
-        widths[name] = browser.page.evaluate("document.documentElement.scrollWidth")
-    assert widths == dict.fromkeys(pages(world), 390)
+    paths = pages(world).values()
+    assert browser.widths_on_a_phone(paths) == dict.fromkeys(paths, 390)
     assert browser.seen.problems() == []
 
 
@@ -77,7 +67,7 @@ def test_the_header_of_a_signed_in_platform_admin_fits_a_phone_screen(
     admin = world.users["alice"]
     admin.is_superuser = True
     admin.save(update_fields=["is_superuser"])
-    browser.page.set_viewport_size({"width": 390, "height": 844})
+    browser.on_a_phone()
     browser.sign_in(admin)
     browser.open("/")
 
@@ -243,12 +233,5 @@ def test_a_running_submission_updates_by_itself(browser: Browser, world: World):
     expect(row.locator(".status")).to_have_text("running")
     report(running, Status.SCORING)
     expect(row.locator(".status")).to_have_text("scoring")
-    finish(running, 0.97, 1.5, 250)
-    expect(row.locator(".status")).to_have_text("finished")
-    assert row.locator(".scores li").all_inner_texts() == [
-        "Accuracy 0.970",
-        "Run time (s) 1.5",
-        "Peak memory (MiB) 250.0",
-    ]
-    assert row.get_attribute("hx-trigger") is None
+    finish_in_view(row, running)
     assert browser.seen.problems() == []

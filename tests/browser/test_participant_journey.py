@@ -24,9 +24,9 @@ from podium.submissions import dispatch
 from podium.submissions.models import Submission
 from podium.uploads.models import Upload
 from podium_worker.protocol import Status
-from tests.browser.conftest import Browser
+from tests.browser.conftest import Browser, finish_in_view
 from tests.browser.test_pages import DATASETS
-from tests.browser.world import World, finish, report, submit
+from tests.browser.world import World, report, submit
 from tests.factories import make_participant, make_user
 
 PASSWORD = "a long and quiet passphrase"
@@ -161,14 +161,7 @@ def test_a_new_user_signs_up_registers_submits_and_sees_the_result(
     report(made, Status.RUNNING, log_tail="epoch 1: loss 0.52\nepoch 2: loss 0.31")
     expect(row.locator(".status")).to_have_text("running")
     expect(row.locator("pre.log")).to_have_text("epoch 1: loss 0.52\nepoch 2: loss 0.31")
-    finish(made, 0.97, 1.5, 250)
-    expect(row.locator(".status")).to_have_text("finished")
-    assert row.locator(".scores li").all_inner_texts() == [
-        "Accuracy 0.970",
-        "Run time (s) 1.5",
-        "Peak memory (MiB) 250.0",
-    ]
-    assert row.get_attribute("hx-trigger") is None
+    finish_in_view(row, made)
     expect(row.locator(".entry")).to_contain_text("On the leaderboard")
 
     # The Results tab ranks it first, and its chart counts it.
@@ -267,9 +260,7 @@ def test_every_participant_page_renders_without_console_errors(browser: Browser,
             browser.open(path)
             assert browser.page.locator("h1").inner_text() == "Efficient Iris", (user, name)
             assert browser.seen.problems() == [], (user.username, name)
-    browser.page.set_viewport_size({"width": 390, "height": 844})
     browser.sign_in(world.users["bob"])
-    for name in ("participate", "my submissions"):
-        browser.open(participant_pages(world)[name])
-        assert browser.page.evaluate("document.documentElement.scrollWidth") == 390, name
+    phone = [participant_pages(world)[name] for name in ("participate", "my submissions")]
+    assert browser.widths_on_a_phone(phone) == dict.fromkeys(phone, 390)
     assert browser.seen.problems() == []

@@ -72,7 +72,7 @@ def test_screenshots_of_the_main_pages(browser: Browser, world: World, tmp_path:
     for name, path in shots.items():
         browser.open(path)
         page.screenshot(path=folder / f"{name}.png", full_page=True, animations="disabled")
-    page.set_viewport_size({"width": 390, "height": 844})
+    browser.on_a_phone()
     browser.open(shots["results"])
     page.screenshot(path=folder / "results-phone.png", full_page=True, animations="disabled")
     page.set_viewport_size({"width": 1280, "height": 900})

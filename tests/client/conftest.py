@@ -46,9 +46,9 @@ def server(live_server, transactional_db, settings) -> str:
     return str(live_server.url)
 
 
-@pytest.fixture(autouse=True)
-def jobs(monkeypatch) -> list[Job]:
-    """The job messages submissions queue, in order, as the broker would have carried them."""
+def queued_jobs(monkeypatch: pytest.MonkeyPatch) -> list[Job]:
+    """Where the job messages submissions queue go from now on, in order, as the broker would
+    have carried them (for the `jobs` fixtures here and in tests/browser)."""
     sent: list[Job] = []
     monkeypatch.setattr(
         dispatch,
@@ -56,6 +56,12 @@ def jobs(monkeypatch) -> list[Job]:
         lambda submission, task: sent.append(dispatch.build_job(submission, task)),
     )
     return sent
+
+
+@pytest.fixture(autouse=True)
+def jobs(monkeypatch) -> list[Job]:
+    """The job messages submissions queue, in order, as the broker would have carried them."""
+    return queued_jobs(monkeypatch)
 
 
 def verified(user: User) -> User:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
+from podium.accounts.models import User
 from podium.competitions.models import Phase
 from podium.leaderboards.models import Leaderboard
 from podium.organizations.models import Membership, Organization
@@ -79,6 +81,23 @@ def snapshot() -> list[tuple]:
     )
 
 
+def refusal(client: Client, path: str, data: dict[str, Any] | None = None) -> list[str]:
+    """The messages shown once `data` is posted to `path` (the redirect followed), checked
+    to have changed no submission."""
+    before = snapshot()
+    response = client.post(path, data or {}, follow=True)
+    assert snapshot() == before
+    return shown_messages(response)
+
+
+def registered(world: World, status: str | None) -> User:
+    """oscar, registered in the competition with `status` (None: not registered)."""
+    user = make_user("oscar")
+    if status is not None:
+        make_participant(user=user, competition=world.competition, status=status)
+    return user
+
+
 def set_rule(world: World, rule: str) -> None:
     Leaderboard.objects.filter(pk=world.leaderboard.pk).update(submission_rule=rule)
 
@@ -131,10 +150,7 @@ def test_the_organizers_may_submit_to_every_phase_without_limits(world):
     ],
 )
 def test_who_may_not_submit_is_told_why_and_where_to_go(world, status, says):
-    user = make_user("oscar")
-    if status is not None:
-        make_participant(user=user, competition=world.competition, status=status)
-    response = as_user(user).get(mine(world))
+    response = as_user(registered(world, status)).get(mine(world))
     assert response.context["submit_form"] is None
     page = response.content.decode()
     assert says in page
@@ -150,14 +166,9 @@ def test_a_participant_between_phases_is_told_none_is_open(world):
     response = client.get(mine(world))
     assert response.context["submit_form"] is None
     assert "No phase is open for submissions now" in response.content.decode()
-    before = snapshot()
-    posted = client.post(
-        f"{mine(world)}new/",
-        {"phase": world.phases["development"].pk, "file": zipped()},
-        follow=True,
-    )
-    assert shown_messages(posted) == ["No phase is open for submissions now."]
-    assert snapshot() == before
+    assert refusal(
+        client, f"{mine(world)}new/", {"phase": world.phases["development"].pk, "file": zipped()}
+    ) == ["No phase is open for submissions now."]
 
 
 # Submitting without JavaScript: create_submission's checks and refusals
@@ -238,17 +249,10 @@ def test_the_daily_limit_refuses_the_next_submission_and_says_so(world):
     ],
 )
 def test_who_may_not_submit_cannot_post_a_submission_either(world, status, says):
-    user = make_user("oscar")
-    if status is not None:
-        make_participant(user=user, competition=world.competition, status=status)
-    before = snapshot()
-    response = as_user(user).post(
-        f"{mine(world)}new/",
-        {"phase": world.phases["development"].pk, "file": zipped()},
-        follow=True,
-    )
-    assert shown_messages(response) == [says]
-    assert snapshot() == before
+    client = as_user(registered(world, status))
+    assert refusal(
+        client, f"{mine(world)}new/", {"phase": world.phases["development"].pk, "file": zipped()}
+    ) == [says]
 
 
 def test_an_anonymous_post_is_sent_to_log_in(world):
@@ -438,12 +442,9 @@ def test_a_visible_submission_of_someone_else_is_refused_with_the_reason(world):
 
 def test_a_finished_submission_cannot_be_cancelled(world):
     done = world.submissions["alice"]
-    before = snapshot()
-    response = as_user(world.users["alice"]).post(act(world, done, "cancel"), follow=True)
-    assert shown_messages(response) == [
+    assert refusal(as_user(world.users["alice"]), act(world, done, "cancel")) == [
         f"Submission #{done.pk}: submission {done.pk} has already finished."
     ]
-    assert snapshot() == before
 
 
 def test_making_a_submission_public_and_private_again(world):
@@ -465,28 +466,23 @@ def test_a_competition_that_keeps_submissions_private_refuses_to_publish(world):
     done = world.submissions["alice"]
     client = as_user(world.users["alice"])
     assert f'id="make-public-{done.pk}"' not in client.get(mine(world)).content.decode()
-    before = snapshot()
-    response = client.post(act(world, done, "make-public"), follow=True)
-    assert shown_messages(response) == [
+    assert refusal(client, act(world, done, "make-public")) == [
         f"Submission #{done.pk}: this competition does not let participants make "
         "submissions public."
     ]
-    assert snapshot() == before
 
 
 def test_under_an_automatic_rule_nothing_is_added_or_removed_by_hand(world):
     done = world.submissions["alice"]
-    before = snapshot()
     client = as_user(world.users["alice"])
-    added = client.post(act(world, done, "add-to-leaderboard"), follow=True)
-    removed = client.post(act(world, done, "remove-from-leaderboard"), follow=True)
-    assert shown_messages(added) + shown_messages(removed) == [
+    added = refusal(client, act(world, done, "add-to-leaderboard"))
+    removed = refusal(client, act(world, done, "remove-from-leaderboard"))
+    assert added + removed == [
         f"Submission #{done.pk}: under Force_Best the server chooses the entries; none can be "
         "added.",
         f"Submission #{done.pk}: under Force_Best the server chooses the entries; none can be "
         "removed.",
     ]
-    assert snapshot() == before
 
 
 def test_under_add_and_delete_the_owner_chooses_their_entry(world):
@@ -515,12 +511,9 @@ def test_under_add_only_the_organizers_take_an_entry_off(world):
     done = world.submissions["alice"]
     client = as_user(world.users["alice"])
     assert f'id="remove-from-leaderboard-{done.pk}"' not in client.get(mine(world)).content.decode()
-    before = snapshot()
-    response = client.post(act(world, done, "remove-from-leaderboard"), follow=True)
-    assert shown_messages(response) == [
+    assert refusal(client, act(world, done, "remove-from-leaderboard")) == [
         f"Submission #{done.pk}: under Add an entry can be replaced by another, not removed."
     ]
-    assert snapshot() == before
     as_user(world.organizer).post(act(world, done, "remove-from-leaderboard"))
     done.refresh_from_db()
     assert done.leaderboard_id is None
@@ -528,12 +521,9 @@ def test_under_add_only_the_organizers_take_an_entry_off(world):
 
 def test_only_the_organizers_re_run_a_submission(world):
     done = world.submissions["alice"]
-    before = snapshot()
-    refused = as_user(world.users["alice"]).post(act(world, done, "re-run"), follow=True)
-    assert shown_messages(refused) == [
+    assert refusal(as_user(world.users["alice"]), act(world, done, "re-run")) == [
         f"Submission #{done.pk}: only the organizers of its competition may re-run a submission."
     ]
-    assert snapshot() == before
     response = as_user(world.organizer).post(act(world, done, "re-run"), follow=True)
     again = Submission.objects.latest("pk")
     assert shown_messages(response) == [

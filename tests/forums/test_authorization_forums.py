@@ -24,22 +24,26 @@ import pytest
 from podium.forums.models import DeletedAs, Follow, Forum, Post, Revision, Thread
 from podium.messaging.models import Message
 from podium.participation.models import Participant
-from tests.api.test_authorization import Case, check, codes, snapshot
+from tests.api.test_authorization import (
+    EVERYONE,
+    ORGANIZERS_CHANGE,
+    ORGANIZERS_CHANGE_DRAFT,
+    ORGANIZERS_ONLY_SEE,
+    Case,
+    check,
+    codes,
+    snapshot,
+)
 from tests.conftest import ROLES
 from tests.factories import make_competition, make_participant, make_user
 from tests.forums.conftest import make_post, make_thread
 
 pytestmark = pytest.mark.django_db
 
-REFUSED = {400, 401, 403, 404, 405, 409, 429}
 FORUM_MODELS = [Forum, Thread, Post, Revision, Follow, Message]
 
-EVERYONE = codes(200, 200, 200, 200, 200, 200, 200)
-ORGANIZERS_ONLY_SEE = codes(404, 404, 404, 404, 200, 200, 200)
 NOBODY_SEES = codes(404, 404, 404, 404, 404, 404, 404)
 MEMBERS_SEE = codes(404, 404, 404, 200, 200, 200, 200)
-ORGANIZERS_CHANGE = codes(401, 403, 403, 403, 200, 200, 200)
-ORGANIZERS_CHANGE_DRAFT = codes(401, 404, 404, 404, 200, 200, 200)
 POSTERS = codes(401, 403, 403, 201, 201, 201, 201)
 
 

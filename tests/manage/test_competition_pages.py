@@ -69,8 +69,13 @@ def upload(name: str, content: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type="application/zip")
 
 
+def posted(defaults: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """A form's data: `defaults` with `changes`, without the fields changed to None."""
+    return {key: value for key, value in (defaults | changes).items() if value is not None}
+
+
 def details(**changes: Any) -> dict[str, Any]:
-    data = {
+    defaults = {
         "title": "Iris by form",
         "description": "Flowers.",
         "terms": "Be fair.",
@@ -83,8 +88,7 @@ def details(**changes: Any) -> dict[str, Any]:
         "auto_run_submissions": "on",
         "forum_enabled": "on",
     }
-    data.update(changes)
-    return {key: value for key, value in data.items() if value is not None}
+    return posted(defaults, changes)
 
 
 def formset(prefix: str, rows: list[dict[str, Any]], initial: int = 0) -> dict[str, Any]:
@@ -102,7 +106,7 @@ def formset(prefix: str, rows: list[dict[str, Any]], initial: int = 0) -> dict[s
 
 
 def phase_form(**changes: Any) -> dict[str, Any]:
-    data = {
+    defaults = {
         "name": "Development",
         "description": "",
         "start": "2030-01-01T00:00",
@@ -113,8 +117,7 @@ def phase_form(**changes: Any) -> dict[str, Any]:
         "execution_time_limit": "120",
         "leaderboard": "",
     }
-    data.update(changes)
-    return {key: value for key, value in data.items() if value is not None}
+    return posted(defaults, changes)
 
 
 def column(index: int, key: str, title: str, **changes: Any) -> dict[str, Any]:
@@ -133,7 +136,7 @@ def column(index: int, key: str, title: str, **changes: Any) -> dict[str, Any]:
 
 
 def leaderboard_form(columns: list[dict[str, Any]], initial: int = 0, **changes: Any) -> dict:
-    data = {
+    defaults = {
         "title": "Results",
         "key": "main",
         "index": "",
@@ -143,9 +146,7 @@ def leaderboard_form(columns: list[dict[str, Any]], initial: int = 0, **changes:
         "frontier_score": "",
         "frontier_cost": "",
     }
-    data.update(changes)
-    data.update(formset("columns", columns, initial))
-    return {key: value for key, value in data.items() if value is not None}
+    return posted(defaults, changes | formset("columns", columns, initial))
 
 
 def snapshot(competition: Competition) -> dict[str, Any]:
@@ -166,6 +167,20 @@ def snapshot(competition: Competition) -> dict[str, Any]:
         "allowed": list(fresh.registration_allow_list.values_list("value", flat=True)),
         "competitions": Competition.objects.count(),
     }
+
+
+def refused(client: Any, competition: Competition, path: str, data: dict[str, Any]) -> Any:
+    """The page that answers `data` posted to `path`, once checked that it refused it (400)
+    and changed nothing."""
+    before = snapshot(competition)
+    response = client.post(path, data)
+    assert response.status_code == 400
+    assert snapshot(competition) == before
+    return response
+
+
+def stored_files(storage: Path) -> list[Path]:
+    return [path for path in storage.rglob("*") if path.is_file()]
 
 
 @pytest.fixture
@@ -517,13 +532,12 @@ def test_collaborators_change_the_details(client, collaborator, competition):
 
 def test_refused_details_change_nothing(client, organizer, competition):
     client.force_login(organizer)
-    before = snapshot(competition)
-    response = client.post(
+    response = refused(
+        client,
+        competition,
         f"/manage/{competition.pk}/details/",
         details(title="Renamed", docker_image="has spaces in it"),
     )
-    assert response.status_code == 400
-    assert snapshot(competition) == before
     # The page still shows the saved title, not the refused one.
     assert "<title>Details · Published · Podium</title>" in response.content.decode()
 
@@ -554,19 +568,15 @@ def test_a_phase_ending_before_it_starts_is_refused_and_nothing_is_saved(
     client, organizer, competition, storage
 ):
     client.force_login(organizer)
-    before = snapshot(competition)
-    response = client.post(
+    response = refused(
+        client,
+        competition,
         f"/manage/{competition.pk}/phases/new/",
-        phase_form(
-            end="2029-01-01T00:00",
-            public_data_upload=upload("public.zip", b"data"),
-        ),
+        phase_form(end="2029-01-01T00:00", public_data_upload=upload("public.zip", b"data")),
     )
-    assert response.status_code == 400
     assert response.context["form"].errors["end"] == ["the phase must end after it starts"]
-    assert snapshot(competition) == before
     # The upload was stored before the phase's rules refused it: its bytes went too.
-    assert [path for path in storage.rglob("*") if path.is_file()] == []
+    assert stored_files(storage) == []
 
 
 def test_a_phase_is_changed_and_deleted(client, collaborator, ready):
@@ -622,17 +632,16 @@ def test_a_task_without_a_scoring_program_is_refused_and_stores_no_file(
     client, organizer, competition, storage
 ):
     client.force_login(organizer)
-    before = snapshot(competition)
-    response = client.post(
+    response = refused(
+        client,
+        competition,
         f"/manage/{competition.pk}/tasks/new/",
         {"name": "Half", "reference_data_upload": upload("ref.zip", b"reference")},
     )
-    assert response.status_code == 400
     assert response.context["form"].errors["scoring_program"] == [
         "A task needs a scoring program: choose one or upload one."
     ]
-    assert snapshot(competition) == before
-    assert [path for path in storage.rglob("*") if path.is_file()] == []
+    assert stored_files(storage) == []
 
 
 def test_a_file_of_the_wrong_kind_is_refused_by_the_tasks_rules(client, organizer, competition):
@@ -709,18 +718,17 @@ def test_the_tasks_list_costs_a_handful_of_queries(
 
 def test_a_column_with_an_unknown_measurement_is_refused_on_its_row(client, organizer, ready):
     client.force_login(organizer)
-    before = snapshot(ready)
-    response = client.post(
+    response = refused(
+        client,
+        ready,
         f"/manage/{ready.pk}/leaderboards/new/",
         leaderboard_form(
             [column(0, "accuracy", "Accuracy"), column(1, "podium:bogus", "Bogus")], key="second"
         ),
     )
-    assert response.status_code == 400
     columns = response.context["columns"]
     assert columns.forms[0].errors == {}
     assert columns.forms[1].errors["key"][0].startswith("unknown measurement; known: ")
-    assert snapshot(ready) == before
 
 
 def test_a_leaderboard_is_changed_keeping_its_columns_and_deleted(client, organizer, ready):
@@ -759,15 +767,14 @@ def test_a_leaderboard_is_changed_keeping_its_columns_and_deleted(client, organi
 
 def test_the_fact_sheet_is_checked_by_the_bundle_formats_rules(client, organizer, competition):
     client.force_login(organizer)
-    before = snapshot(competition)
-    response = client.post(
+    response = refused(
+        client,
+        competition,
         f"/manage/{competition.pk}/fact-sheet/",
         formset("questions", [{"key": "data", "title": "Data used", "type": "select"}]),
     )
-    assert response.status_code == 400
     form = response.context["formset"].forms[0]
     assert form.errors["selection"] == ["a select question needs a list of options"]
-    assert snapshot(competition) == before
     response = client.post(
         f"/manage/{competition.pk}/fact-sheet/",
         formset(
@@ -831,16 +838,15 @@ def test_registration_settings_are_saved_through_the_participation_services(
 def test_refused_registration_settings_change_nothing(client, organizer, competition):
     AllowedEmail.objects.create(competition=competition, value="keep.org")
     client.force_login(organizer)
-    before = snapshot(competition)
-    response = client.post(
+    response = refused(
+        client,
+        competition,
         f"/manage/{competition.pk}/registration/",
         {"registration_auto_approve": "on", "allow_list": "good.org\nnot an address\n"}
         | formset("questions", [{"key": "Bad Key", "label": "Lab", "kind": "text"}]),
     )
-    assert response.status_code == 400
     assert response.context["formset"].forms[0].errors["key"][0].startswith("Use lowercase")
     assert response.context["form"].errors["allow_list"][0].startswith("not an address: ")
-    assert snapshot(competition) == before
 
 
 # Publishing, deleting, cloning

@@ -95,6 +95,24 @@ def migrate(final: Phase) -> dict[int, Submission]:
     return made
 
 
+@pytest.fixture
+def two_entries_carried(api, competition, development, final, participant):
+    """`two_entries_carried(before=rule, after=rule)`: the participant's two entries of
+    `development` (scored 0.6, then 0.7) carried over, under these rules of the two phases'
+    leaderboards: the runs the migration made of them in `final`, in that order."""
+
+    def carry(*, before: str, after: str) -> tuple[Submission, Submission]:
+        boards(competition, development, final, before=before, after=after)
+        first = finish(submit(participant, development), 0.6)
+        second = finish(submit(participant, development), 0.7)
+        connect(api, participant, first)
+        connect(api, participant, second)
+        made = migrate(final)
+        return made[first.pk], made[second.pk]
+
+    return carry
+
+
 def rows(api, user, phase):
     body = api(user).get(f"/api/phases/{phase.pk}/leaderboard/").json()
     return [(row["participant"], row["submission"], row["scores"]) for row in body["results"]]
@@ -125,38 +143,28 @@ def test_a_participants_entry_becomes_an_entry_of_the_new_phase_once_its_run_fin
 
 
 def test_every_entry_of_a_participant_is_carried_under_add_and_delete_multiple(
-    api, competition, development, final, participant, published
+    two_entries_carried, final, published
 ):
     rule = "Add_And_Delete_Multiple"
-    boards(competition, development, final, before=rule, after=rule)
-    first = finish(submit(participant, development), 0.6)
-    second = finish(submit(participant, development), 0.7)
-    connect(api, participant, first)
-    connect(api, participant, second)
+    first, second = two_entries_carried(before=rule, after=rule)
 
-    made = migrate(final)
-    finish(made[second.pk], 0.4)
-    finish(made[first.pk], 0.3)
+    finish(second, 0.4)
+    finish(first, 0.3)
 
-    assert on_board(final) == sorted([made[first.pk].pk, made[second.pk].pk])
+    assert on_board(final) == sorted([first.pk, second.pk])
 
 
 @pytest.mark.parametrize("rule", ["Add", "Add_And_Delete"])
 def test_under_a_rule_of_one_entry_the_latest_made_carried_entry_wins_whatever_finishes_last(
-    rule, api, competition, development, final, participant, published
+    rule, two_entries_carried, final, published
 ):
-    boards(competition, development, final, before="Add_And_Delete_Multiple", after=rule)
-    first = finish(submit(participant, development), 0.6)
-    second = finish(submit(participant, development), 0.7)
-    connect(api, participant, first)
-    connect(api, participant, second)
+    first, second = two_entries_carried(before="Add_And_Delete_Multiple", after=rule)
 
-    made = migrate(final)
-    finish(made[second.pk], 0.4)
-    finish(made[first.pk], 0.9)
+    finish(second, 0.4)
+    finish(first, 0.9)
 
-    assert made[first.pk].pk < made[second.pk].pk
-    assert on_board(final) == [made[second.pk].pk]
+    assert first.pk < second.pk
+    assert on_board(final) == [second.pk]
 
 
 @pytest.mark.parametrize("rule", MANUAL)
@@ -189,19 +197,14 @@ def test_a_carried_run_that_fails_becomes_no_entry(
 
 
 def test_under_an_automatic_rule_the_rule_places_carried_runs(
-    api, competition, development, final, participant, published
+    two_entries_carried, final, published
 ):
-    boards(competition, development, final, before="Add_And_Delete_Multiple", after="Force_Best")
-    first = finish(submit(participant, development), 0.6)
-    second = finish(submit(participant, development), 0.7)
-    connect(api, participant, first)
-    connect(api, participant, second)
+    first, second = two_entries_carried(before="Add_And_Delete_Multiple", after="Force_Best")
 
-    made = migrate(final)
-    finish(made[first.pk], 0.9)
-    finish(made[second.pk], 0.4)
+    finish(first, 0.9)
+    finish(second, 0.4)
 
-    assert on_board(final) == [made[first.pk].pk]
+    assert on_board(final) == [first.pk]
     assert CarriedEntry.objects.count() == 0
 
 

@@ -9,6 +9,8 @@ from typing import Any
 from django import template
 from django.urls import NoReverseMatch, reverse
 
+from podium.manage import wizard
+
 register = template.Library()
 
 
@@ -20,19 +22,13 @@ class Link:
 
 
 # (heading, [(URL name, in `manage` unless it names its namespace, label)]): the
-# competition's sections.
+# competition's sections. Its settings are the wizard's steps, its overview first.
 SECTIONS = (
     (
         "Settings",
         (
             ("competition", "Overview"),
-            ("details", "Details"),
-            ("pages", "Pages"),
-            ("phases", "Phases"),
-            ("tasks", "Tasks"),
-            ("leaderboards", "Leaderboards"),
-            ("fact-sheet", "Fact sheet"),
-            ("registration", "Registration"),
+            *((name, title) for name, title in wizard.ORDER if name != "competition"),
             ("collaborators", "Collaborators"),
         ),
     ),

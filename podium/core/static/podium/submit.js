@@ -9,7 +9,8 @@
    then the list below is read again, with the new row in it. Session authentication, with
    the form's CSRF token in the X-CSRFToken header (never sent to another host). An upload
    that no submission took is aborted. Without this script the form posts itself to the
-   server, which makes the same checks. */
+   server, which makes the same checks. The page loads upload.js first (window.podiumUpload:
+   the form's parts, the PUTs with their progress). */
 (function () {
   "use strict";
 
@@ -65,27 +66,17 @@
     });
   }
 
-  /* One PUT with XMLHttpRequest, whose upload reports its progress (fetch does not). */
+  /* One PUT, whose upload reports its progress. */
   function put(url, body, headers, progressed) {
-    return new Promise(function (resolve, reject) {
-      var request = new XMLHttpRequest();
-      request.open("PUT", url);
-      Object.keys(headers).forEach(function (name) { request.setRequestHeader(name, headers[name]); });
-      request.upload.addEventListener("progress", function (event) {
-        if (event.lengthComputable) { progressed(event.loaded); }
-      });
-      request.addEventListener("load", function () {
-        if (request.status >= 200 && request.status < 300) {
-          progressed(body.size);
-          resolve(request);
-        } else {
-          reject(new Refusal(messagesOf(parse(request.responseText), request.status)));
-        }
-      });
-      request.addEventListener("error", function () {
-        reject(new Refusal(["The upload was interrupted: check your connection and try again."]));
-      });
-      request.send(body);
+    var sent = window.podiumUpload.send("PUT", url, body, { headers: headers, progressed: progressed });
+    return sent.then(function (request) {
+      if (request.status >= 200 && request.status < 300) {
+        progressed(body.size);
+        return request;
+      }
+      throw new Refusal(messagesOf(parse(request.responseText), request.status));
+    }, function () {
+      throw new Refusal(["The upload was interrupted: check your connection and try again."]);
     });
   }
 
@@ -129,11 +120,9 @@
   }
 
   function setUp(form) {
-    var token = form.querySelector("input[name=csrfmiddlewaretoken]").value;
-    var fileInput = form.querySelector("input[type=file]");
-    var button = form.querySelector("button[type=submit]");
-    var box = form.querySelector(".upload-progress");
-    var bar = form.querySelector("progress");
+    var parts = window.podiumUpload.parts(form);
+    var token = parts.token;
+    var button = parts.button;
     var percent = form.querySelector("#upload-percent");
     var status = form.querySelector("#upload-status");
     var errors = form.querySelector("#upload-errors");
@@ -141,8 +130,8 @@
 
     function show(fraction) {
       var value = Math.min(100, Math.floor(fraction * 100));
-      bar.value = value;
-      bar.textContent = value + "%";
+      parts.bar.value = value;
+      parts.bar.textContent = value + "%";
       percent.textContent = value + "%";
     }
 
@@ -172,13 +161,13 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       if (busy) { return; }
-      var file = fileInput.files[0];
+      var file = parts.input.files[0];
       if (!file) { refuse(["Choose the zip file to submit."]); return; }
       busy = true;
       button.disabled = true;
       button.setAttribute("aria-busy", "true");
       errors.hidden = true;
-      box.hidden = false;
+      parts.box.hidden = false;
       show(0);
       status.textContent = "Uploading " + file.name + "…";
       var upload = null;
@@ -231,6 +220,6 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.getElementById("submit-form");
-    if (form && window.fetch && window.XMLHttpRequest) { setUp(form); }
+    if (form && window.fetch && window.XMLHttpRequest && window.podiumUpload) { setUp(form); }
   });
 }());

@@ -1,7 +1,9 @@
 /* The organizers' competition pages: a bundle sent with a progress bar, and rows added to
    the forms that hold several (pages, columns, questions). The pages' Content-Security-Policy
    forbids inline scripts and handlers: everything is here. Without this script the forms
-   still work: the bundle form posts as usual, and each formset has a blank row. */
+   still work: the bundle form posts as usual, and each formset has a blank row. The bundle's
+   page loads podium/upload.js first (window.podiumUpload: the form's parts, the request
+   with its progress). */
 (function () {
   "use strict";
 
@@ -44,22 +46,19 @@
     return (bytes / (1024 * 1024)).toFixed(1) + " MiB";
   }
 
-  /* form[data-bundle-upload]: sends the bundle with XMLHttpRequest, whose upload events
+  /* form[data-bundle-upload]: sends the bundle (podiumUpload.send), whose upload events
      drive the progress bar, and asks for JSON: the new competition's address, or every
      problem with its key path. */
   function bundleUpload(form) {
-    var input = form.querySelector("input[type=file]");
-    var box = form.querySelector(".upload-progress");
-    var bar = box.querySelector("progress");
-    var text = box.querySelector("[aria-live]");
-    var button = form.querySelector("button[type=submit]");
+    var parts = window.podiumUpload.parts(form);
+    var text = parts.box.querySelector("[aria-live]");
     var outcome = document.getElementById("bundle-outcome");
     var errors = document.getElementById("bundle-errors");
     var warnings = document.getElementById("bundle-warnings");
 
     function finished(body, failed) {
-      button.disabled = false;
-      box.hidden = true;
+      parts.button.disabled = false;
+      parts.box.hidden = true;
       listInto(errors, body.errors && body.errors.length ? body.errors : (failed ? [failed] : []));
       listInto(warnings, body.warnings || []);
       outcome.hidden = false;
@@ -68,22 +67,24 @@
     }
 
     form.addEventListener("submit", function (event) {
-      if (!input.files || !input.files.length) { return; } /* the server says a file is needed */
+      if (!parts.input.files || !parts.input.files.length) { return; } /* the server says a file is needed */
       event.preventDefault();
-      var request = new XMLHttpRequest();
-      request.open("POST", form.action);
-      request.setRequestHeader("Accept", "application/json");
-      request.setRequestHeader("X-CSRFToken", form.querySelector("[name=csrfmiddlewaretoken]").value);
-      request.upload.addEventListener("progress", function (progress) {
-        if (!progress.lengthComputable) { return; }
-        bar.value = percent(progress.loaded, progress.total);
-        text.textContent = percent(progress.loaded, progress.total) + "% of " + megabytes(progress.total) + " sent";
-      });
-      request.upload.addEventListener("load", function () {
-        bar.value = 100;
-        text.textContent = "Sent. Checking and importing the bundle...";
-      });
-      request.addEventListener("load", function () {
+      parts.button.disabled = true;
+      parts.box.hidden = false;
+      outcome.hidden = true;
+      parts.bar.value = 0;
+      text.textContent = "Starting...";
+      window.podiumUpload.send("POST", form.action, new FormData(form), {
+        headers: { "Accept": "application/json", "X-CSRFToken": parts.token },
+        progressed: function (loaded, total) {
+          parts.bar.value = percent(loaded, total);
+          text.textContent = percent(loaded, total) + "% of " + megabytes(total) + " sent";
+        },
+        sent: function () {
+          parts.bar.value = 100;
+          text.textContent = "Sent. Checking and importing the bundle...";
+        }
+      }).then(function (request) {
         var body = {};
         try { body = JSON.parse(request.responseText); } catch (ignored) { body = {}; }
         if (request.status === 200 && body.redirect) {
@@ -92,16 +93,9 @@
           return;
         }
         finished(body, "The server answered " + request.status + ": the bundle was not imported.");
-      });
-      request.addEventListener("error", function () {
+      }, function () {
         finished({}, "The upload failed: check your connection and try again.");
       });
-      button.disabled = true;
-      box.hidden = false;
-      outcome.hidden = true;
-      bar.value = 0;
-      text.textContent = "Starting...";
-      request.send(new FormData(form));
     });
   }
 
@@ -109,6 +103,6 @@
     document.querySelectorAll("[data-add-row]").forEach(function (button) {
       button.addEventListener("click", function () { addRow(button); });
     });
-    document.querySelectorAll("form[data-bundle-upload]").forEach(bundleUpload);
+    if (window.podiumUpload) { document.querySelectorAll("form[data-bundle-upload]").forEach(bundleUpload); }
   });
 }());
