@@ -120,8 +120,7 @@ def world(competition, organizer, personas) -> dict[str, Any]:
 
 
 def state(storage) -> dict[str, Any]:
-    rows = {model.__name__: list(model.objects.order_by("pk").values()) for model in ACCOUNT_MODELS}
-    return {**snapshot(storage), "accounts": rows}
+    return snapshot(storage, *ACCOUNT_MODELS)
 
 
 @pytest.mark.parametrize("role", ROLES)

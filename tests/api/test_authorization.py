@@ -620,8 +620,11 @@ def world(competition, draft, organizer, participant, pending) -> dict[str, int]
     }
 
 
-def snapshot(storage) -> dict[str, Any]:
-    rows = {model.__name__: list(model.objects.order_by("pk").values()) for model in MODELS}
+def snapshot(storage, *more: Any) -> dict[str, Any]:
+    """Every row of the watched models (MODELS and `more`) and every stored file."""
+    rows = {
+        model.__name__: list(model.objects.order_by("pk").values()) for model in (*MODELS, *more)
+    }
     files = sorted(str(path) for path in storage.rglob("*")) if storage.exists() else []
     return {"rows": rows, "files": files}
 

@@ -254,8 +254,7 @@ def world(competition, draft, organizer, collaborator, participant, pending) -> 
 
 
 def forum_snapshot(storage) -> dict[str, Any]:
-    rows = {model.__name__: list(model.objects.order_by("pk").values()) for model in FORUM_MODELS}
-    return {**snapshot(storage), "forum": rows}
+    return snapshot(storage, *FORUM_MODELS)
 
 
 def test_every_case_names_every_persona():

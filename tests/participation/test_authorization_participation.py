@@ -206,8 +206,7 @@ def world(competition, draft, organizer, participant, pending) -> dict[str, int]
 
 
 def everything(storage) -> dict[str, Any]:
-    rows = {model.__name__: list(model.objects.order_by("pk").values()) for model in MORE_MODELS}
-    return {**snapshot(storage), "participation": rows}
+    return snapshot(storage, *MORE_MODELS)
 
 
 @pytest.mark.parametrize("role", ROLES)

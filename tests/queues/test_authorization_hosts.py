@@ -11,7 +11,8 @@ import pytest
 
 from podium.datasets.models import Data, DataGroup, DataGroupEntry
 from podium.queues.models import Queue
-from tests.api.test_authorization import MODELS, Case, check, codes
+from tests.api import test_authorization as table
+from tests.api.test_authorization import Case, check, codes
 from tests.conftest import ROLES
 from tests.factories import make_data, make_phase, make_task, make_user
 
@@ -121,10 +122,7 @@ def world(competition, organizer, collaborator, participant, pending) -> dict[st
 
 
 def snapshot(storage) -> dict[str, Any]:
-    models = [*MODELS, Queue, Queue.organizers.through, DataGroup, DataGroupEntry]
-    rows = {model.__name__: list(model.objects.order_by("pk").values()) for model in models}
-    files = sorted(str(path) for path in storage.rglob("*")) if storage.exists() else []
-    return {"rows": rows, "files": files}
+    return table.snapshot(storage, Queue, Queue.organizers.through, DataGroup, DataGroupEntry)
 
 
 @pytest.mark.parametrize("role", ROLES)
