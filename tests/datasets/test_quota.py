@@ -5,18 +5,18 @@ uploads cannot together pass a quota."""
 from __future__ import annotations
 
 import io
-import threading
 import zipfile
+from functools import partial
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 
 from podium.competitions.models import Competition
 from podium.datasets import services
 from podium.datasets.models import Data
 from podium.submissions.models import Submission
 from tests.bundles.builders import minimal_document, tiny_png, write_bundle, zip_folder
+from tests.concurrency import race
 from tests.factories import make_data, make_phase, make_task
 
 pytestmark = pytest.mark.django_db
@@ -119,29 +119,18 @@ def test_a_file_exactly_filling_the_quota_fits(organizer):
 def test_parallel_uploads_cannot_together_pass_the_quota(organizer):
     organizer.quota_bytes = 10
     organizer.save()
-    barrier = threading.Barrier(6)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def upload(index: int) -> None:
-        barrier.wait()
-        try:
-            services.store_bytes(
-                owner=organizer, kind="input_data", name=f"{index}", content=f"abc{index}".encode()
-            )
-            outcome = "stored"
-        except services.QuotaExceeded as exc:
-            outcome = f"refused with {exc.used} used"
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(outcome)
+    def upload(index: int) -> object:
+        return services.store_bytes(
+            owner=organizer, kind="input_data", name=f"{index}", content=f"abc{index}".encode()
+        )
 
-    threads = [threading.Thread(target=upload, args=(index,)) for index in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = race(
+        [partial(upload, index) for index in range(6)],
+        refused=services.QuotaExceeded,
+        done="stored",
+        describe=lambda exc: f"refused with {exc.used} used",
+    )
 
     assert sorted(outcomes) == ["refused with 8 used"] * 4 + ["stored"] * 2
     assert Data.objects.counted_for(organizer).bytes_used() == 8

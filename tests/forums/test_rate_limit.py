@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.db import connection
@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from podium.forums import services
 from podium.forums.models import Post, Revision
+from tests.concurrency import race
 from tests.forums.conftest import make_thread
 
 TOO_FAST = (
@@ -105,27 +106,16 @@ def test_twelve_parallel_posts_against_a_rate_of_six(participant, competition):
         pytest.fail("the suite's SQLite test database must be a file (see tests/conftest.py)")
     thread = make_thread(competition=competition, author=participant)
     Post.objects.update(created_at=timezone.now() - timedelta(minutes=5))
-    barrier = threading.Barrier(12)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def attempt(index: int) -> None:
-        barrier.wait()
-        try:
-            services.reply(thread=thread, by=participant, content=f"Parallel {index}")
-            outcome = "accepted"
-        except services.TooFast:
-            outcome = "too fast"
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(outcome)
+    def attempt(index: int) -> object:
+        return services.reply(thread=thread, by=participant, content=f"Parallel {index}")
 
-    workers = [threading.Thread(target=attempt, args=(index,)) for index in range(12)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    outcomes = race(
+        [partial(attempt, index) for index in range(12)],
+        refused=services.TooFast,
+        done="accepted",
+        describe=lambda exc: "too fast",
+    )
 
     assert sorted(outcomes) == ["accepted"] * 6 + ["too fast"] * 6
     assert Post.objects.filter(thread=thread).count() == 7

@@ -3,42 +3,20 @@ change locks the organization before it counts."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
 from podium.organizations import services
 from podium.organizations.models import Invite, Membership
+from tests.concurrency import race
 from tests.factories import make_participant, make_phase, make_user
 from tests.organizations.conftest import groups
 
 
 def at_once(calls: list[Callable[[], object]]) -> list[str]:
     """Runs the calls in threads released together; each one's outcome, sorted."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(call: Callable[[], object]) -> None:
-        barrier.wait()
-        try:
-            call()
-            outcome = "done"
-        except services.OrganizationError as exc:
-            outcome = str(exc)
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sorted(outcomes)
+    return race(calls, refused=services.OrganizationError)
 
 
 @pytest.mark.django_db(transaction=True)

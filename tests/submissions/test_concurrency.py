@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import io
-import threading
 import zipfile
+from functools import partial
 
 import pytest
 from django.db import connection
@@ -12,6 +12,7 @@ from django.db import connection
 from podium.submissions import dispatch
 from podium.submissions.models import Submission
 from podium.submissions.services import SubmissionRefused, create_submission
+from tests.concurrency import race
 from tests.factories import make_phase, make_task
 
 
@@ -37,27 +38,13 @@ def test_twenty_parallel_submissions_against_a_daily_limit_of_five(
     phase.max_submissions = None
     phase.max_submissions_per_day = 5
     phase.save()
-    barrier = threading.Barrier(20)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def attempt(index: int) -> None:
-        barrier.wait()
-        try:
-            create_submission(user=participant, phase=phase, stream=results_zip(index))
-            outcome = "accepted"
-        except SubmissionRefused as exc:
-            outcome = str(exc)
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(outcome)
+    def attempt(index: int) -> object:
+        return create_submission(user=participant, phase=phase, stream=results_zip(index))
 
-    threads = [threading.Thread(target=attempt, args=(index,)) for index in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = race(
+        [partial(attempt, index) for index in range(20)], refused=SubmissionRefused, done="accepted"
+    )
     assert sorted(outcomes) == ["accepted"] * 5 + ["daily limit reached (5/5)"] * 15
     assert Submission.objects.filter(phase=phase).count() == 5
     assert len(sent) == 5
