@@ -29,7 +29,7 @@ from podium.submissions.models import Submission
 from podium.web.formatting import exact, scaled, shown, unit
 
 PAGE_SIZE = 50
-CHART_ROWS = 500
+CHART_ROWS = 250
 
 
 @dataclass(frozen=True)
