@@ -61,6 +61,24 @@ class DeletedAs(models.TextChoices):
     MODERATOR = "moderator", "deleted by a moderator"
 
 
+class SoftDeleted(models.Model):
+    """A thread or post taken down: kept, with who took it down and as whom, and shown as
+    removed."""
+
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    deleted_as = models.CharField(max_length=10, choices=DeletedAs.choices, blank=True)
+
+    class Meta:
+        abstract = True
+
+
 class ThreadQuerySet(models.QuerySet["Thread"]):
     def shown(self) -> ThreadQuerySet:
         return self.filter(deleted_at__isnull=True)
@@ -84,7 +102,7 @@ class ThreadQuerySet(models.QuerySet["Thread"]):
         return self.shown().annotated(user).order_by("-pinned", "-last_activity_at", "-pk")
 
 
-class Thread(Timestamped):
+class Thread(Timestamped, SoftDeleted):
     forum = models.ForeignKey(Forum, on_delete=models.CASCADE, related_name="threads")
     title = models.CharField(max_length=TITLE_MAX)
     author = models.ForeignKey(
@@ -99,15 +117,6 @@ class Thread(Timestamped):
     last_activity_at = models.DateTimeField(
         default=timezone.now, help_text="When it was started or last posted in."
     )
-    deleted_at = models.DateTimeField(null=True, blank=True)
-    deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    deleted_as = models.CharField(max_length=10, choices=DeletedAs.choices, blank=True)
 
     objects = ThreadQuerySet.as_manager()
 
@@ -118,7 +127,7 @@ class Thread(Timestamped):
         return self.title
 
 
-class Post(Timestamped):
+class Post(Timestamped, SoftDeleted):
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -130,15 +139,6 @@ class Post(Timestamped):
     content = models.TextField(help_text="Markdown, as written.")
     html = models.TextField(help_text="The content rendered and sanitized.")
     edited_at = models.DateTimeField(null=True, blank=True)
-    deleted_at = models.DateTimeField(null=True, blank=True)
-    deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    deleted_as = models.CharField(max_length=10, choices=DeletedAs.choices, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
