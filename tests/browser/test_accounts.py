@@ -112,7 +112,9 @@ def test_a_new_user_signs_up_verifies_sets_up_a_profile_a_token_and_their_mail(
     )
     shown = page.locator("img.avatar")
     expect(shown).to_have_attribute("src", "/" + profile.avatar.name)
-    assert shown.evaluate("image => [image.complete, image.naturalWidth]") == [True, 512]
+    # The page is shown before its picture has arrived: wait for the load, then read it.
+    page.wait_for_function("image => image.complete", arg=shown.element_handle())
+    assert shown.evaluate("image => image.naturalWidth") == 512
     page.get_by_role("link", name="your profile page").click()
     expect(page.locator("h1")).to_have_text("Sam Vimes")
     assert page.locator(".affiliations li").all_inner_texts() == [

@@ -7,6 +7,7 @@ cpuacct); the rlimit fallback has its own tests at the end.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -16,7 +17,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -468,25 +469,60 @@ BwrapSandbox().run(StepSpec(f"python3 -c 'import time; time.sleep(300)' {marker}
 """
 
 
-def test_when_the_worker_is_killed_its_sandbox_goes_with_it(workspace, marker):
-    worker = subprocess.Popen(
+def start_worker(workspace: Workspace, marker: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
         [sys.executable, "-c", WORKER, str(workspace.root)], env={**os.environ, "MARKER": marker}
     )
+
+
+def step_commands(marker: str) -> list[int]:
+    """The step's own processes: those holding `marker` that are not bwrap itself."""
+    found = []
+    for pid in processes_with(marker):
+        with contextlib.suppress(OSError):
+            program = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+            if os.path.basename(program) != b"bwrap":
+                found.append(pid)
+    return found
+
+
+def wait_for(condition: Callable[[], object], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_when_the_worker_is_killed_while_its_step_runs_the_sandbox_goes_with_it(workspace, marker):
+    worker = start_worker(workspace, marker)
     try:
-        deadline = time.monotonic() + 10
-        while not processes_with(marker) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for(lambda: step_commands(marker), 10)
+        assert step_commands(marker) != []
+    finally:
+        worker.kill()
+        worker.wait()
+
+    # Parent-death signals all the way down: launcher, bwrap, the sandbox's pid 1.
+    wait_for(lambda: not processes_with(marker), 5)
+    assert processes_with(marker) == []
+
+
+def test_a_step_left_by_a_worker_killed_as_it_started_is_killed_by_the_next_sandbox(
+    workspace, marker
+):
+    # Killed the instant bwrap starts, before bwrap's own child has asked to die with its
+    # parent: that child can outlive everything above it. It runs in the step's groups,
+    # and the next sandbox made on the host (a restarted worker) kills what is in them.
+    worker = start_worker(workspace, marker)
+    try:
+        wait_for(lambda: processes_with(marker), 10)
         assert processes_with(marker) != []
     finally:
         worker.kill()
         worker.wait()
 
-    deadline = time.monotonic() + 2
-    while processes_with(marker) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert processes_with(marker) == []
-    # The dead worker's empty step groups are removed by the next sandbox made on the host.
     hierarchies = BwrapSandbox().hierarchies
+
+    assert processes_with(marker) == []
     left = [h.base / name for h in hierarchies.values() for name in os.listdir(h.base)]
     assert [path for path in left if path.name.startswith(f"podium-step-{worker.pid}-")] == []
 
