@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "podium.core",
     "podium.accounts",
     "podium.organizations",
@@ -360,6 +361,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Evaluation-as-a-service for AI benchmarks.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc from the site's own static files (the site's CSP allows no CDN).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "/static/podium/favicon.svg",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # One name for a choice set that several components share (drf-spectacular would name
     # each after a hash, and warn).
