@@ -83,6 +83,10 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
+if not DEBUG:
+    # Out of debug mode the web server (gunicorn, `podium-server serve`) serves the static
+    # files itself, collected and compressed: no other server is needed in front for them.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "podium.urls"
 WSGI_APPLICATION = "podium.wsgi.application"
@@ -180,7 +184,8 @@ else:
 
 STORAGES = {
     "default": _default_storage,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # collectstatic writes a gzipped copy of each file beside it, which WhiteNoise serves.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 STATIC_URL = "static/"
 STATIC_ROOT = HOME / "static"
