@@ -328,14 +328,31 @@ AVATAR_MAX_PIXELS = env.integer(
     minimum=1,
 )
 
-# Throttling and allauth's rate limits count in the cache: this process's memory on one
-# machine (the embedded default runs one server process), Redis when there are several.
+# Throttling and allauth's rate limits count in the cache, which every server process must
+# share: this process's memory in debug mode (the development server is one process), a
+# folder under PODIUM_HOME otherwise (gunicorn's processes on one machine), Redis when the
+# web servers are on several machines.
 _cache_url = env.string(
-    "CACHE_URL", "locmem://", "cache for rate limits: locmem:// (this process) or redis://..."
+    "CACHE_URL",
+    "locmem://" if DEBUG else f"file://{HOME / 'cache'}",
+    "cache for rate limits: locmem:// (this process), file:///path (a machine's processes) "
+    "or redis://...",
+    shown="locmem:// in debug mode, file://$PODIUM_HOME/cache otherwise",
 )
+_cache = urlsplit(_cache_url)
 if _cache_url == "locmem://":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-elif urlsplit(_cache_url).scheme in ("redis", "rediss"):
+elif _cache.scheme == "file" and not _cache.netloc and _cache.path.startswith("/"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": _cache.path,
+            # Django culls a third of the entries past the limit: a client's count of
+            # attempts must not be culled while it still matters.
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
+elif _cache.scheme in ("redis", "rediss"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -344,7 +361,8 @@ elif urlsplit(_cache_url).scheme in ("redis", "rediss"):
     }
 else:
     raise env.SettingError(
-        f"PODIUM_CACHE_URL must be locmem:// or start with redis://, not {_cache_url!r}"
+        "PODIUM_CACHE_URL must be locmem://, file:///absolute/path or start with redis://, "
+        f"not {_cache_url!r}"
     )
 
 REST_FRAMEWORK = {

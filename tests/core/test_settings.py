@@ -9,7 +9,8 @@ PROBE = (
     "import json, django; from django.conf import settings; django.setup(); "
     "print(json.dumps({'db': settings.DATABASES['default']['ENGINE'], "
     "'storage': settings.STORAGES['default'], 'debug': settings.DEBUG, "
-    "'connect': settings.SECURE_CSP['connect-src']}))"
+    "'connect': settings.SECURE_CSP['connect-src'], 'cache': settings.CACHES['default'], "
+    "'middleware': settings.MIDDLEWARE}))"
 )
 
 
@@ -87,3 +88,45 @@ def test_an_unknown_storage_scheme_is_a_named_error(tmp_path):
         "PODIUM_STORAGE_URL must start with file:// or s3://, not 'ftp://somewhere'"
         in result.stderr
     )
+
+
+def test_rate_limits_count_in_a_cache_every_server_process_shares(tmp_path):
+    debug = json.loads(settings_with(tmp_path).stdout)
+    production = json.loads(
+        settings_with(tmp_path, PODIUM_DEBUG="false", PODIUM_SECRET_KEY="x" * 50).stdout
+    )
+    redis = json.loads(settings_with(tmp_path, PODIUM_CACHE_URL="redis://cache:6379/1").stdout)
+
+    # The development server is one process; gunicorn's processes share a folder.
+    assert debug["cache"] == {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    assert production["cache"] == {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(tmp_path / "cache"),
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    }
+    assert redis["cache"] == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://cache:6379/1",
+    }
+
+
+def test_a_cache_url_that_is_not_understood_is_a_named_error(tmp_path):
+    for url in ("memcached://cache:11211", "file://relative/path"):
+        result = settings_with(tmp_path, PODIUM_CACHE_URL=url)
+        assert result.returncode == 1
+        expected = "must be locmem://, file:///absolute/path or start with redis://"
+        assert f"PODIUM_CACHE_URL {expected}, not {url!r}" in result.stderr
+
+
+def test_static_files_are_served_by_the_site_out_of_debug_mode_only(tmp_path):
+    debug = json.loads(settings_with(tmp_path).stdout)
+    production = json.loads(
+        settings_with(tmp_path, PODIUM_DEBUG="false", PODIUM_SECRET_KEY="x" * 50).stdout
+    )
+
+    assert "whitenoise.middleware.WhiteNoiseMiddleware" not in debug["middleware"]
+    # Right after the security middleware, before anything that would touch a session.
+    assert production["middleware"][:2] == [
+        "django.middleware.security.SecurityMiddleware",
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    ]

@@ -5,9 +5,11 @@ goes from upload to scores through it."""
 from __future__ import annotations
 
 import gzip
+import json
 import re
 import secrets
 import signal
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 
@@ -78,6 +80,30 @@ def test_a_submission_is_scored_through_the_production_server(production: Instan
         "finished",
         pytest.approx(0.9333333333333333),
     )
+
+
+def test_sign_in_attempts_are_counted_across_gunicorns_processes(production: Instance):
+    def attempt(username: str) -> int:
+        body = json.dumps({"username": username, "password": "wrong"}).encode()
+        request = urllib.request.Request(  # noqa: S310 (the instance's own address)
+            f"{production.url}/api/auth/token/",
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                return response.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    # Ten a minute from one address (PODIUM_LOGIN_ATTEMPTS_PER_MINUTE), whichever of the
+    # server's processes takes each: the count lives in the cache they share (with each
+    # process's own memory, the eleventh gets through). A name each time: failures also
+    # count per account, five in five minutes.
+    statuses = [attempt(f"someone-{number}") for number in range(11)]
+
+    assert statuses == [400] * 10 + [429]
 
 
 def test_sigterm_stops_gunicorn_and_the_rest_cleanly(production: Instance):
