@@ -46,7 +46,11 @@ def build(args: argparse.Namespace) -> Celery:
     )
     sandbox = make_sandbox(args.sandbox, **sandbox_options(args))
     workdir = make_workdir(args.workdir)
-    transfer = HttpTransfer(workdir.parent / "cache", budget_bytes=args.input_gib * GIB)
+    transfer = HttpTransfer(
+        workdir.parent / "cache",
+        budget_bytes=args.input_gib * GIB,
+        cache_bytes=args.cache_gib * GIB,
+    )
 
     @app.task(name=JOB_TASK)  # type: ignore[untyped-decorator]
     def run(message: dict[str, Any]) -> str:
@@ -155,6 +159,12 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--output-mib", type=int, default=1024, help="output per step (1024)")
     parser.add_argument("--log-kib", type=int, default=4096, help="log kept per stream (4096)")
     parser.add_argument("--input-gib", type=int, default=8, help="unpacked inputs per job (8)")
+    parser.add_argument(
+        "--cache-gib",
+        type=int,
+        default=20,
+        help="downloads kept for later jobs (20); the least recently used go first",
+    )
     return parser
 
 

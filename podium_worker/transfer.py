@@ -27,20 +27,80 @@ class TransferError(RuntimeError):
 
 
 class HttpTransfer:
-    """Downloads a job's files once per content hash into `cache`, then unpacks them."""
+    """Downloads a job's files once per content hash into `cache`, then unpacks them.
 
-    def __init__(self, cache: Path, budget_bytes: int, budget_entries: int = 100_000) -> None:
+    The cache keeps at most `cache_bytes` of downloads (the one just fetched always stays):
+    the least recently used go first. Several workers of a machine may share the folder: an
+    entry is used through a private hard link, so another worker's eviction cannot pull it
+    away halfway through an unpacking. What a killed worker left (a partial download, such
+    a link) is removed once untouched for a day."""
+
+    STALE = 24 * 3600.0
+
+    def __init__(
+        self,
+        cache: Path,
+        budget_bytes: int,
+        budget_entries: int = 100_000,
+        *,
+        cache_bytes: int = 20 * 1024**3,
+    ) -> None:
         self.cache = cache
         self.cache.mkdir(parents=True, exist_ok=True)
         self.budget_bytes = budget_bytes
         self.budget_entries = budget_entries
+        self.cache_bytes = cache_bytes
 
     def fetch(self, ref: FileRef, destination: Path) -> None:
         cached = self.cache / ref.sha256
-        if not cached.is_file():
-            self._download(ref, cached)
-        budget = archive.Budget(max_bytes=self.budget_bytes, max_entries=self.budget_entries)
-        archive.extract(cached, destination, budget, where=ref.name or "file")
+        using = self.cache / f".using-{uuid.uuid4().hex}"
+        try:
+            for _ in range(3):  # another worker may evict it between download and link
+                try:
+                    os.link(cached, using)
+                    break
+                except FileNotFoundError:
+                    self._download(ref, cached)
+                    self.evict(keep=cached)
+            else:
+                raise TransferError(f"{ref.name}: evicted from the download cache as it came")
+            with contextlib.suppress(FileNotFoundError):
+                os.utime(cached)  # used now: among the last to be evicted
+            budget = archive.Budget(max_bytes=self.budget_bytes, max_entries=self.budget_entries)
+            archive.extract(using, destination, budget, where=ref.name or "file")
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(using)
+
+    def evict(self, keep: Path | None = None) -> list[str]:
+        """Removes the least recently used downloads past `cache_bytes`, and what killed
+        workers left; returns the names removed."""
+        entries = []
+        removed = []
+        now = time.time()
+        for path in self.cache.iterdir():
+            try:
+                info = path.stat()
+            except FileNotFoundError:
+                continue  # another worker's, gone meanwhile
+            left_behind = path.name.startswith((".partial-", ".using-"))
+            if left_behind and now - info.st_mtime > self.STALE:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                    removed.append(path.name)
+            elif not path.name.startswith("."):
+                entries.append((info.st_mtime, info.st_size, path))
+        total = sum(size for _, size, _ in entries)
+        for _, size, path in sorted(entries, key=lambda entry: entry[0]):
+            if total <= self.cache_bytes:
+                break
+            if path == keep:
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed.append(path.name)
+            total -= size
+        return removed
 
     def _download(self, ref: FileRef, cached: Path) -> None:
         digest = hashlib.sha256()

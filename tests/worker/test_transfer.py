@@ -6,7 +6,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import threading
+import time
+import uuid
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from podium_worker import archive
 from podium_worker.protocol import ATTEMPT_HEADER, SECRET_HEADER, FileRef, Job, Output, Status
 from podium_worker.transfer import HttpReporter, HttpTransfer, TransferError
 
@@ -98,6 +102,80 @@ def test_a_download_that_does_not_match_its_hash_is_refused_and_not_cached(serve
     with pytest.raises(TransferError, match="does not match its sha256"):
         transfer.fetch(ref, tmp_path)
     assert list((tmp_path / "cache").iterdir()) == []
+
+
+def served(server: Server, name: str, content: bytes) -> FileRef:
+    server.files[f"/files/{name}"] = content
+    return FileRef(f"{server.url}/files/{name}", hashlib.sha256(content).hexdigest(), name)
+
+
+def fetched(transfer: HttpTransfer, ref: FileRef, tmp_path: Path) -> bytes:
+    destination = tmp_path / f"job-{uuid.uuid4().hex}"
+    destination.mkdir()
+    transfer.fetch(ref, destination)
+    return (destination / "data.txt").read_bytes()
+
+
+def test_the_cache_keeps_the_most_recently_used_downloads_within_its_size(server, tmp_path):
+    refs = {name: served(server, name, a_zip(name.encode() * 1000)) for name in "abc"}
+    size = len(server.files["/files/a"])
+    transfer = HttpTransfer(tmp_path / "cache", budget_bytes=10**6, cache_bytes=2 * size)
+    cache = tmp_path / "cache"
+
+    fetched(transfer, refs["a"], tmp_path)
+    fetched(transfer, refs["b"], tmp_path)
+    os.utime(cache / refs["a"].sha256, (1, 1))  # long unused...
+    os.utime(cache / refs["b"].sha256, (2, 2))
+    assert fetched(transfer, refs["a"], tmp_path) == b"a" * 1000  # ...until now: a cache hit
+    assert server.downloads == 2
+    fetched(transfer, refs["c"], tmp_path)  # three would not fit: b, the least recent, goes
+
+    assert sorted(path.name for path in cache.iterdir()) == sorted(
+        [refs["a"].sha256, refs["c"].sha256]
+    )
+    assert fetched(transfer, refs["b"], tmp_path) == b"b" * 1000
+    assert server.downloads == 4
+
+
+def test_a_download_larger_than_the_cache_is_used_and_evicts_the_rest(server, tmp_path):
+    small = served(server, "small", a_zip(b"s"))
+    large = served(server, "large", a_zip(os.urandom(5000)))
+    transfer = HttpTransfer(tmp_path / "cache", budget_bytes=10**6, cache_bytes=1000)
+
+    fetched(transfer, small, tmp_path)
+    assert len(fetched(transfer, large, tmp_path)) == 5000
+
+    assert [path.name for path in (tmp_path / "cache").iterdir()] == [large.sha256]
+
+
+def test_what_a_killed_worker_left_in_the_cache_is_removed_after_a_day(server, tmp_path):
+    cache = tmp_path / "cache"
+    transfer = HttpTransfer(cache, budget_bytes=10**6)
+    old_partial, new_partial, old_link = (cache / name for name in
+        (".partial-old", ".partial-new", ".using-old"))  # fmt: skip
+    for path in (old_partial, new_partial, old_link):
+        path.write_bytes(b"x")
+    for path in (old_partial, old_link):
+        os.utime(path, (time.time() - 25 * 3600,) * 2)
+
+    assert sorted(transfer.evict()) == [".partial-old", ".using-old"]
+    assert [path.name for path in cache.iterdir()] == [".partial-new"]  # another's, going on
+
+
+def test_an_entry_evicted_by_another_worker_while_in_use_still_unpacks(server, tmp_path):
+    ref = served(server, "ref", a_zip(b"reference"))
+    transfer = HttpTransfer(tmp_path / "cache", budget_bytes=10**6)
+    fetched(transfer, ref, tmp_path)
+    real_extract = archive.extract
+
+    def evicted_meanwhile(source, *args, **kwargs):
+        (tmp_path / "cache" / ref.sha256).unlink()  # the other worker's eviction
+        return real_extract(source, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(archive, "extract", evicted_meanwhile)
+        assert fetched(transfer, ref, tmp_path) == b"reference"
+    assert list((tmp_path / "cache").iterdir()) == []  # its private link is gone too
 
 
 def test_reports_carry_the_secret_attempt_and_run_and_are_retried_on_server_errors(server):
