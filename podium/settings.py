@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import dj_database_url
@@ -340,6 +341,7 @@ _cache_url = env.string(
     shown="locmem:// in debug mode, file://$PODIUM_HOME/cache otherwise",
 )
 _cache = urlsplit(_cache_url)
+CACHES: dict[str, dict[str, Any]]
 if _cache_url == "locmem://":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 elif _cache.scheme == "file" and not _cache.netloc and _cache.path.startswith("/"):

@@ -147,6 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from stdin (scripts)"
     )
     found.add_argument("--name", help="what the new token is called on the server")
+    found.add_argument(
+        "--expires-in-days",
+        type=int,
+        metavar="DAYS",
+        help="the new token stops working after DAYS days (default: never)",
+    )
 
     command(
         "logout",

@@ -249,14 +249,21 @@ class Client:
 
     # Accounts
 
-    def obtain_token(self, username: str, password: str, *, name: str = "podium CLI") -> JSON:
+    def obtain_token(
+        self,
+        username: str,
+        password: str,
+        *,
+        name: str = "podium CLI",
+        expires_in_days: int | None = None,
+    ) -> JSON:
         """Exchanges a username (or email address) and password for a new API token, which
-        this client then uses. Answers the token's id, name and key (`token`)."""
-        created: JSON = self.request(
-            "POST",
-            "/api/auth/token/",
-            json={"username": username, "password": password, "name": name},
-        )
+        this client then uses; it stops working after `expires_in_days` days, or never.
+        Answers the token's id, name, expiry and key (`token`)."""
+        body: dict[str, Any] = {"username": username, "password": password, "name": name}
+        if expires_in_days is not None:
+            body["expires_in_days"] = expires_in_days
+        created: JSON = self.request("POST", "/api/auth/token/", json=body)
         self.token = created["token"]
         return created
 

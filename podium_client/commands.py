@@ -49,7 +49,9 @@ def login(ctx: Context) -> Code:
                 raise UsageError("no password: pass --password-stdin and send it on stdin")
             name = args.name or f"podium CLI on {socket.gethostname()}"
             try:
-                created = client.obtain_token(username, password, name=name)
+                created = client.obtain_token(
+                    username, password, name=name, expires_in_days=args.expires_in_days
+                )
             except (BadRequest, PermissionDenied) as refused:
                 # Wrong credentials, or an address not verified yet: not signed in either way.
                 out.error(str(refused))

@@ -213,14 +213,16 @@ class ApiTokenViewSet(
     @extend_schema(
         summary="Create an API token",
         description="A new named token for `Authorization: Token <key>`. The key is in "
-        f"this answer only: copy it now. At most {services.MAX_TOKENS} tokens per user.",
+        f"this answer only: copy it now. At most {services.MAX_TOKENS} tokens per user. "
+        "With `expires_in_days` it stops working that many days from now (an expired "
+        "token is answered 401, naming the date).",
         request=ApiTokenSerializer,
         responses={
             201: NewApiTokenSerializer,
             409: OpenApiResponse(description="The caller has too many tokens."),
         },
         examples=[
-            ex.request({"name": ex.NEW_API_TOKEN["name"]}),
+            ex.request({"name": ex.NEW_API_TOKEN["name"], "expires_in_days": 90}),
             ex.response(ex.NEW_API_TOKEN),
         ],
     )
@@ -229,7 +231,9 @@ class ApiTokenViewSet(
         serializer.is_valid(raise_exception=True)
         try:
             token, key = services.create_token(
-                user=caller(request), name=serializer.validated_data["name"]
+                user=caller(request),
+                name=serializer.validated_data["name"],
+                expires_in_days=serializer.validated_data["expires_in_days"],
             )
         except services.TooManyTokens as refused:
             raise InUse(str(refused)) from None
@@ -286,6 +290,7 @@ class TokenExchangeViewSet(viewsets.GenericViewSet[ApiToken]):
                 username=serializer.validated_data["username"],
                 password=serializer.validated_data["password"],
                 name=serializer.validated_data["name"],
+                expires_in_days=serializer.validated_data["expires_in_days"],
             )
         except services.SignInRefused as refused:
             raise SignInFailed(str(refused)) from None

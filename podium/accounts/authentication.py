@@ -20,6 +20,11 @@ class TokenAuthentication(authentication.TokenAuthentication):
         token = services.token_for_key(key)
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid token.")
+        if token.expired():
+            assert token.expires is not None
+            raise exceptions.AuthenticationFailed(
+                f"Token expired on {token.expires:%Y-%m-%d %H:%M} UTC; create a new one."
+            )
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("User inactive or deleted.")
         return token.user, token

@@ -114,6 +114,21 @@ class TokenForm(forms.Form):
         max_length=100,
         help_text="What the token is for (a machine, a script), to tell it apart later.",
     )
+    expires_in_days = forms.TypedChoiceField(
+        label="Expires",
+        choices=[
+            ("7", "in 7 days"),
+            ("30", "in 30 days"),
+            ("90", "in 90 days"),
+            ("365", "in a year"),
+            ("", "never"),
+        ],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        initial="90",
+        help_text="A token that expires cannot be used for long by whoever finds it.",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")

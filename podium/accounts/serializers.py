@@ -15,6 +15,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from podium.accounts import services
 from podium.accounts.models import WEB_URL, ApiToken, Profile
 
 PROFILE_FIELDS = [
@@ -137,11 +138,26 @@ class PasswordSerializer(serializers.Serializer[Any]):
     )
 
 
+def expires_in_days_field() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        write_only=True,
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=services.MAX_TOKEN_DAYS,
+        help_text="Days until the token stops working (1 to "
+        f"{services.MAX_TOKEN_DAYS}); null or absent: it never expires.",
+    )
+
+
 class ApiTokenSerializer(serializers.ModelSerializer[ApiToken]):
+    expires_in_days = expires_in_days_field()
+
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "created", "last_used"]
-        read_only_fields = ["id", "created", "last_used"]
+        fields = ["id", "name", "created", "last_used", "expires", "expires_in_days"]
+        read_only_fields = ["id", "created", "last_used", "expires"]
 
 
 class NewApiTokenSerializer(ApiTokenSerializer):
@@ -151,8 +167,8 @@ class NewApiTokenSerializer(ApiTokenSerializer):
     )
 
     class Meta(ApiTokenSerializer.Meta):
-        fields = ["id", "name", "token", "created", "last_used"]
-        read_only_fields = ["id", "token", "created", "last_used"]
+        fields = ["id", "name", "token", "created", "last_used", "expires", "expires_in_days"]
+        read_only_fields = ["id", "token", "created", "last_used", "expires"]
 
 
 class TokenExchangeSerializer(serializers.Serializer[Any]):
@@ -163,3 +179,4 @@ class TokenExchangeSerializer(serializers.Serializer[Any]):
         default="API token",
         help_text="What the new token is for (a machine, a script), to tell it apart later.",
     )
+    expires_in_days = expires_in_days_field()

@@ -33,6 +33,7 @@ from podium.messaging.models import Message
 
 KEY_PREFIX = "pdt_"
 MAX_TOKENS = 100
+MAX_TOKEN_DAYS = 3650  # the longest lifetime one may give a token (or none at all)
 # A token's "last used" is written at most this often: not one write per API call.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -78,12 +79,21 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_token(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """A new token and its key; the key exists nowhere else and is never shown again."""
+def create_token(
+    *, user: User, name: str, expires_in_days: int | None = None
+) -> tuple[ApiToken, str]:
+    """A new token and its key; the key exists nowhere else and is never shown again. It
+    stops working `expires_in_days` days from now, or never (None)."""
+    if expires_in_days is not None and not 1 <= expires_in_days <= MAX_TOKEN_DAYS:
+        raise ValueError(f"a token lasts 1 to {MAX_TOKEN_DAYS} days, not {expires_in_days}")
     if user.api_tokens.count() >= MAX_TOKENS:
         raise TooManyTokens(f"you have {MAX_TOKENS} tokens, the most allowed; revoke one first")
     key = KEY_PREFIX + secrets.token_hex(20)
-    token = ApiToken.objects.create(user=user, name=name, key_hash=hash_key(key))
+    now = timezone.now()
+    expires = None if expires_in_days is None else now + timedelta(days=expires_in_days)
+    token = ApiToken.objects.create(
+        user=user, name=name, key_hash=hash_key(key), created=now, expires=expires
+    )
     return token, key
 
 
@@ -92,11 +102,14 @@ def revoke_token(token: ApiToken) -> None:
 
 
 def token_for_key(key: str) -> ApiToken | None:
-    """The token whose key this is, noting that it was used; None for an unknown key."""
+    """The token whose key this is, noting that it was used (unless it has expired); None
+    for an unknown key."""
     token = ApiToken.objects.select_related("user").filter(key_hash=hash_key(key)).first()
     if token is None:
         return None
     now = timezone.now()
+    if token.expired(now):
+        return token
     if token.last_used is None or now - token.last_used >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used=now)
         token.last_used = now
@@ -108,7 +121,12 @@ def is_verified(user: User) -> bool:
 
 
 def exchange_password(
-    *, request: HttpRequest, username: str, password: str, name: str
+    *,
+    request: HttpRequest,
+    username: str,
+    password: str,
+    name: str,
+    expires_in_days: int | None = None,
 ) -> tuple[ApiToken, str]:
     """A new token for the account these credentials open (`podium login`).
 
@@ -131,7 +149,7 @@ def exchange_password(
             "verify your email address first: follow the link in the email we sent when "
             "you signed up (signing in on the website sends a new one)"
         )
-    return create_token(user=user, name=name)
+    return create_token(user=user, name=name, expires_in_days=expires_in_days)
 
 
 # Profiles

@@ -16,6 +16,7 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -169,6 +170,7 @@ def _tokens_page(
         "key": key,
         "error": error,
         "max_tokens": services.MAX_TOKENS,
+        "now": timezone.now(),
         "section": "tokens",
     }
     response = render(request, "accounts/settings_tokens.html", context, status=status)
@@ -187,7 +189,11 @@ def tokens(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _tokens_page(request, form=form, status=400)
     try:
-        token, key = services.create_token(user=_user(request), name=form.cleaned_data["name"])
+        token, key = services.create_token(
+            user=_user(request),
+            name=form.cleaned_data["name"],
+            expires_in_days=form.cleaned_data["expires_in_days"],
+        )
     except services.TooManyTokens as refused:
         return _tokens_page(request, form=form, error=f"No token made: {refused}.", status=409)
     # Shown in this answer, never again: a redirect would have to keep the key somewhere.

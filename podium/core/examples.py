@@ -107,6 +107,7 @@ API_TOKEN: dict[str, Any] = {
     "name": "laptop",
     "created": "2025-01-16T08:05:00Z",
     "last_used": "2025-02-03T10:14:00Z",
+    "expires": None,
 }
 
 NEW_API_TOKEN: dict[str, Any] = {
@@ -115,6 +116,7 @@ NEW_API_TOKEN: dict[str, Any] = {
     "token": "pdt_aa57912d6365bab06287a6699ea19a89660c4234",
     "created": "2025-02-03T09:58:00Z",
     "last_used": None,
+    "expires": "2025-05-04T09:58:00Z",
 }
 
 PREFERENCES: dict[str, Any] = {

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from PIL import Image
 
 from podium.accounts import services
@@ -398,6 +400,31 @@ def test_the_token_list_shows_when_each_was_last_used(vera, django_assert_max_nu
     assert f'<time datetime="{used.last_used:%Y-%m-%dT%H:%M:%SZ}"' in html
     assert '<td class="last-used">Never</td>' in html
     assert idle.last_used is None
+
+
+def test_a_token_is_made_to_expire_as_chosen_and_the_list_says_when(vera):
+    client = signed_in(vera)
+    form = text(client.get("/settings/tokens/"))
+    assert '<option value="90" selected>in 90 days</option>' in form
+    assert '<option value="">never</option>' in form
+
+    created = client.post("/settings/tokens/", {"name": "ci", "expires_in_days": "30"})
+    client.post("/settings/tokens/", {"name": "forever", "expires_in_days": ""})
+    services.create_token(user=vera, name="old", expires_in_days=1)
+    ApiToken.objects.filter(name="old").update(expires=timezone.now() - timedelta(days=1))
+
+    assert created.status_code == 201
+    ci = ApiToken.objects.get(name="ci")
+    assert ci.expires == ci.created + timedelta(days=30)
+    assert ApiToken.objects.get(name="forever").expires is None
+    rows = {
+        row.split('class="token-name">')[1].split("<")[0]: row.split('<td class="expires">')[1]
+        for row in text(client.get("/settings/tokens/")).split("<tr>")[2:]
+    }
+    assert rows["ci"].startswith(f'<time datetime="{ci.expires:%Y-%m-%dT%H:%M:%SZ}"')
+    assert "expired" not in rows["ci"]
+    assert rows["forever"].startswith("Never</td>")
+    assert '<span class="badge warning">expired</span>' in rows["old"]
 
 
 def test_a_token_without_a_name_is_refused(vera):

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from podium.accounts import services
@@ -41,6 +42,7 @@ def test_a_token_is_shown_once_and_only_its_hash_is_stored(api, vera):
         "name": "laptop",
         "created": token.created.isoformat().replace("+00:00", "Z"),
         "last_used": None,
+        "expires": None,
     }
     assert key.startswith("pdt_")
     assert len(key) == 44
@@ -48,8 +50,64 @@ def test_a_token_is_shown_once_and_only_its_hash_is_stored(api, vera):
     assert key not in repr(list(ApiToken.objects.values()))
     listed = api(vera).get("/api/users/me/tokens/").json()
     assert listed["results"] == [
-        {"id": token.pk, "name": "laptop", "created": body["created"], "last_used": None}
+        {
+            "id": token.pk,
+            "name": "laptop",
+            "created": body["created"],
+            "last_used": None,
+            "expires": None,
+        }
     ]
+
+
+def test_a_token_made_to_expire_works_until_then_and_is_refused_after(api, vera):
+    created = api(vera).post(
+        "/api/users/me/tokens/", {"name": "ci", "expires_in_days": 30}, format="json"
+    )
+
+    assert created.status_code == 201
+    token = ApiToken.objects.get()
+    assert token.expires == token.created + timedelta(days=30)
+    assert created.json()["expires"] == token.expires.isoformat().replace("+00:00", "Z")
+    key = created.json()["token"]
+    assert with_key(key).get("/api/users/me/").status_code == 200
+    ApiToken.objects.filter(pk=token.pk).update(
+        expires=timezone.now() - timedelta(seconds=1), last_used=None
+    )
+    token.refresh_from_db()
+
+    refused = with_key(key).get("/api/users/me/")
+
+    assert (refused.status_code, refused.json()) == (
+        401,
+        {"detail": f"Token expired on {token.expires:%Y-%m-%d %H:%M} UTC; create a new one."},
+    )
+    token.refresh_from_db()
+    assert token.last_used is None  # a refused try is no use
+    listed = api(vera).get("/api/users/me/tokens/").json()["results"]
+    assert [entry["name"] for entry in listed] == ["ci"]  # still listed, to revoke or renew
+
+
+@pytest.mark.parametrize("days", [0, -1, 3651, "soon", 1.5])
+def test_a_lifetime_out_of_range_is_refused_by_name(api, vera, days):
+    response = api(vera).post(
+        "/api/users/me/tokens/", {"name": "ci", "expires_in_days": days}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["expires_in_days"]
+    assert ApiToken.objects.count() == 0
+
+
+def test_the_exchange_and_the_server_command_make_expiring_tokens_too(vera, capsys):
+    response = exchange(expires_in_days=7)
+    call_command("create_token", "vera", "--name", "ci", "--expires-in-days", "1")
+
+    assert response.status_code == 201
+    lifetimes = {token.name: token.expires - token.created for token in ApiToken.objects.all()}
+    assert lifetimes == {"laptop": timedelta(days=7), "ci": timedelta(days=1)}
+    with pytest.raises(CommandError, match="a token lasts 1 to 3650 days, not 0"):
+        call_command("create_token", "vera", "--expires-in-days", "0")
 
 
 def test_a_key_in_the_header_signs_in_and_notes_when_it_was_used(vera):
@@ -148,13 +206,11 @@ def test_the_server_command_prints_a_working_key(vera, capsys):
 # The exchange: POST /api/auth/token/
 
 
-def exchange(username="vera", password="pw", name="laptop", **extra):  # noqa: S107
-    return APIClient().post(
-        "/api/auth/token/",
-        {"username": username, "password": password, "name": name},
-        format="json",
-        **extra,
-    )
+def exchange(username="vera", password="pw", name="laptop", expires_in_days=None, **extra):  # noqa: S107
+    body = {"username": username, "password": password, "name": name}
+    if expires_in_days is not None:
+        body["expires_in_days"] = expires_in_days
+    return APIClient().post("/api/auth/token/", body, format="json", **extra)
 
 
 def test_a_username_and_password_are_exchanged_for_a_named_token(vera):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import stat
+from datetime import timedelta
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
@@ -50,6 +51,23 @@ def test_login_exchanges_the_password_for_a_token_that_only_its_owner_can_read(
     # The stored token signs the next commands in, with no option or variable.
     mine = podium("competitions", "--mine", "--json", env={"PODIUM_URL": ""})
     assert (mine.code, mine.json()) == (0, [])
+
+
+def test_login_can_make_a_token_that_expires(podium, server, config_home):
+    user = verified(make_user("lena"))
+
+    ran = podium("login", "--username", "lena", "--password-stdin", "--expires-in-days", "30",
+                 stdin="pw\n", env={"PODIUM_URL": server})  # fmt: skip
+    refused = podium("login", "--username", "lena", "--password-stdin", "--expires-in-days",
+                     "0", stdin="pw\n", env={"PODIUM_URL": server})  # fmt: skip
+
+    token = ApiToken.objects.get(user=user)
+    assert ran.code == 0
+    assert token.expires - token.created == timedelta(days=30)
+    assert refused.code != 0
+    assert "expires_in_days" in refused.stderr
+    assert "greater than or equal to 1" in refused.stderr
+    assert ApiToken.objects.count() == 1
 
 
 def test_login_with_a_wrong_password_stores_nothing_and_says_why(podium, config_home):
