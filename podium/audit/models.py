@@ -18,6 +18,8 @@ class Action(models.TextChoices):
     COMPETITION_PUBLISH = "competition.publish"
     COMPETITION_UNPUBLISH = "competition.unpublish"
     COMPETITION_DELETE = "competition.delete"
+    COMPETITION_CLONE = "competition.clone"
+    COLLABORATORS_UPDATE = "competition.collaborators"
     PHASE_DELETE = "phase.delete"
     PHASE_MIGRATE = "phase.migrate"
     PHASE_RERUN = "phase.rerun"

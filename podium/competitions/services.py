@@ -139,6 +139,13 @@ def clone_competition(competition: Competition, *, by: User) -> Competition:
             allowed = list(competition.registration_allow_list.values_list("value", flat=True))
             if allowed:
                 participation.set_allow_list(copy, by=by, entries=allowed)
+            audit.record(
+                actor=by,
+                action=Action.COMPETITION_CLONE,
+                target=copy,
+                competition=copy.pk,
+                details={"from": competition.pk, "from_title": competition.title},
+            )
     return copy
 
 
@@ -150,7 +157,7 @@ class CollaboratorsRefused(Exception):
         super().__init__("; ".join(problems))
 
 
-def set_collaborators(competition: Competition, *, names: Sequence[str]) -> list[User]:
+def set_collaborators(competition: Competition, *, names: Sequence[str], by: User) -> list[User]:
     """Makes the accounts named (each by username, or by the one account with that address)
     the competition's collaborators, in place of the ones it had; returns them. All or
     nothing: CollaboratorsRefused lists every name that is no account, or is the owner's
@@ -170,5 +177,16 @@ def set_collaborators(competition: Competition, *, names: Sequence[str]) -> list
             users.append(user)
     if problems:
         raise CollaboratorsRefused(problems)
-    competition.collaborators.set(users)
+    with transaction.atomic():
+        before = sorted(competition.collaborators.values_list("username", flat=True))
+        competition.collaborators.set(users)
+        after = sorted(user.username for user in users)
+        if after != before:  # who organizes a competition changed: audited
+            audit.record(
+                actor=by,
+                action=Action.COLLABORATORS_UPDATE,
+                target=competition,
+                competition=competition.pk,
+                details={"before": before, "after": after},
+            )
     return users

@@ -382,7 +382,9 @@ def collaborators(request: HttpRequest, pk: int) -> HttpResponse:
             )
         if form.is_valid():
             try:
-                services.set_collaborators(found, names=form.cleaned_data["names"])
+                services.set_collaborators(
+                    found, names=form.cleaned_data["names"], by=user_of(request)
+                )
             except services.CollaboratorsRefused as exc:
                 for problem in exc.problems:
                     form.add_error("names", problem)

@@ -15,6 +15,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from podium.audit.models import Action, AuditEntry
 from podium.bundles.services import import_bundle
 from podium.competitions.models import Competition, Page, Phase, Task
 from podium.datasets.models import Data
@@ -916,6 +917,13 @@ def test_a_clone_is_a_new_draft_of_mine_without_participants_or_submissions(
     assert list(copy.phases.values_list("name", flat=True)) == ["Development", "Final"]
     assert copy.fact_sheet == imported.fact_sheet
     assert list(copy.registration_questions.values_list("key", flat=True)) == ["lab"]
+    cloned = AuditEntry.objects.get(action=Action.COMPETITION_CLONE)
+    assert (cloned.actor, cloned.target_id, cloned.competition_id, cloned.details) == (
+        collaborator,
+        copy.pk,
+        copy.pk,
+        {"from": imported.pk, "from_title": "Iris Species Classification"},
+    )
     assert (
         not Task.objects.filter(phases__competition=copy)
         .filter(phases__competition=imported)
@@ -1071,6 +1079,15 @@ def test_the_owner_chooses_the_collaborators_by_username_or_address(
         "carla",
         "colin",
     ]
+    entry = AuditEntry.objects.get(action=Action.COLLABORATORS_UPDATE)
+    assert (entry.actor, entry.competition_id, entry.details) == (
+        organizer,
+        competition.pk,
+        {"before": ["colin"], "after": ["carla", "colin"]},
+    )
+    # Saving the same names again changes nothing, and records nothing.
+    client.post(f"/manage/{competition.pk}/collaborators/", {"names": "colin\ncarla"})
+    assert AuditEntry.objects.filter(action=Action.COLLABORATORS_UPDATE).count() == 1
 
 
 def test_unknown_names_change_no_collaborator(client, organizer, collaborator, competition):
