@@ -21,6 +21,7 @@ class Action(models.TextChoices):
     COMPETITION_CLONE = "competition.clone"
     COLLABORATORS_UPDATE = "competition.collaborators"
     PHASE_DELETE = "phase.delete"
+    TASK_DELETE = "task.delete"
     PHASE_MIGRATE = "phase.migrate"
     PHASE_RERUN = "phase.rerun"
     PARTICIPANT_APPROVE = "participant.approve"

@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Prefetch, ProtectedError, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import FileResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -47,7 +47,7 @@ from podium.competitions.serializers import (
 )
 from podium.core import api
 from podium.core import examples as ex
-from podium.core.api import caller, in_use, query_id
+from podium.core.api import InUse, caller, query_id
 from podium.leaderboards.models import Leaderboard
 from podium.participation import services as participation
 from podium.participation.models import Participant
@@ -562,9 +562,9 @@ class TaskViewSet(viewsets.ModelViewSet[Task]):
 
     def perform_destroy(self, instance: Task) -> None:
         try:
-            instance.delete()
-        except ProtectedError as exc:
-            raise in_use("task", exc) from None
+            services.delete_task(instance, by=caller(self.request))
+        except services.TaskInUse as exc:
+            raise InUse(str(exc)) from None
 
 
 def register(router: BaseRouter) -> None:

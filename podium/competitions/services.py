@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import io
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
 from django.db import transaction
+from django.db.models import ProtectedError
 
 from podium.accounts.models import User
 from podium.audit import services as audit
 from podium.audit.models import Action
 from podium.bundles.export import export_bundle
 from podium.bundles.services import import_bundle
-from podium.competitions.models import Competition, Phase
+from podium.competitions.models import Competition, Phase, PhaseTask, Task
 from podium.core.images import ImageRefused, check_image
 from podium.datasets import services as datasets
 from podium.datasets.models import Data
@@ -77,6 +78,38 @@ def delete_phase(phase: Phase, *, by: User) -> None:
 
 class StillPublished(Exception):
     """A published competition is not deleted: participants may be using it."""
+
+
+class TaskInUse(Exception):
+    """A task that a phase runs, or that submissions were evaluated on, stays."""
+
+
+def delete_task(task: Task, *, by: User) -> None:
+    """Deletes a task that no phase runs and no submission was evaluated on (its data files
+    stay, in their owner's files); TaskInUse says what still uses it. Who may call this
+    (its creator, a platform admin) is the caller's check."""
+    with transaction.atomic():
+        audit.record(actor=by, action=Action.TASK_DELETE, target=task, details={"name": task.name})
+        try:
+            task.delete()
+        except ProtectedError as exc:
+            raise TaskInUse(_task_users(task, exc.protected_objects)) from None
+
+
+def _task_users(task: Task, protecting: Iterable[object]) -> str:
+    """What keeps the task, in words: the phases that run it, the submissions it scored."""
+    rows = list(protecting)
+    links = PhaseTask.objects.filter(
+        pk__in=[row.pk for row in rows if isinstance(row, PhaseTask)]
+    ).select_related("phase__competition")
+    phases = sorted(f"{link.phase.name!r} of {link.phase.competition.title!r}" for link in links)
+    evaluated = len(rows) - len(phases)  # the rest are submissions evaluated on it
+    uses = []
+    if phases:
+        uses.append(f"{len(phases)} phase(s) run it ({', '.join(phases)})")
+    if evaluated:
+        uses.append(f"{evaluated} submission(s) were evaluated on it")
+    return f"task {task.name!r} is still in use: {'; '.join(uses)}"
 
 
 def delete_unpublished(competition: Competition, *, by: User) -> None:

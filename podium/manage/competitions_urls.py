@@ -22,6 +22,7 @@ urlpatterns = [
     path("<int:pk>/tasks/", wizard_parts.tasks, name="tasks"),
     path("<int:pk>/tasks/new/", wizard_parts.task_edit, name="task-new"),
     path("<int:pk>/tasks/<int:task_pk>/", wizard_parts.task_edit, name="task-edit"),
+    path("<int:pk>/tasks/<int:task_pk>/delete/", wizard_parts.task_delete, name="task-delete"),
     path("<int:pk>/leaderboards/", wizard_parts.leaderboards, name="leaderboards"),
     path("<int:pk>/leaderboards/new/", wizard_parts.leaderboard_edit, name="leaderboard-new"),
     path(

@@ -279,6 +279,37 @@ def _place_task(
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def task_delete(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
+    """Deletes one of the caller's tasks that nothing uses any more; its creator only, as
+    in the API. A task a phase runs, or that scored submissions, stays, and the page says
+    what keeps it."""
+    found = organized(request, pk)
+    task = _task(request, found, task_pk)
+    if not Task.objects.owned_by(request.user).filter(pk=task.pk).exists():
+        return not_allowed(
+            request,
+            found,
+            f"Only the creator of task {task.name!r} may delete it.",
+            back="manage:tasks",
+            step="tasks",
+        )
+    try:
+        return confirm_delete(
+            request,
+            found,
+            lambda: services.delete_task(task, by=user_of(request)),
+            what=f"task {task.name!r}",
+            consequence="Its programs and data stay among your files, where you can delete "
+            "them once nothing else uses them.",
+            step="tasks",
+        )
+    except services.TaskInUse as refused:
+        messages.error(request, f"Not deleted: {refused}.")
+        return redirect("manage:tasks", found.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def task_edit(request: HttpRequest, pk: int, task_pk: int | None = None) -> HttpResponse:
     """Adds a task (programs and data uploaded or chosen) or changes one; its creator only,
     as in the API."""

@@ -1,7 +1,9 @@
 import pytest
 
+from podium.audit.models import Action, AuditEntry
 from podium.competitions.models import Phase, Task
 from podium.datasets.models import Data
+from podium.submissions.services import start_submission
 from tests.factories import make_data, make_leaderboard, make_phase, make_task, make_user
 
 pytestmark = pytest.mark.django_db
@@ -172,8 +174,40 @@ def test_a_task_in_use_cannot_be_deleted(api, competition, organizer, program):
     response = api(organizer).delete(f"/api/tasks/{task.pk}/")
 
     assert response.status_code == 409
-    assert response.json() == {"detail": "this task is still used by: phase task"}
+    assert response.json() == {
+        "detail": f"task {task.name!r} is still in use: 1 phase(s) run it "
+        f"({competition.phases.get().name!r} of {competition.title!r})"
+    }
     assert Task.objects.filter(pk=task.pk).exists()
+    assert not AuditEntry.objects.filter(action=Action.TASK_DELETE).exists()
+
+
+def test_a_task_that_scored_submissions_cannot_be_deleted(api, competition, organizer, program):
+    task = make_task(owner=organizer, scoring_program=program)
+    phase = make_phase(competition=competition, tasks=[task])
+    sam = make_user("sam")
+    start_submission(owner=sam, participant=None, phase=phase, tasks=[task],
+                     data=make_data(owner=sam, kind=Data.Kind.SUBMISSION), is_baseline=False,
+                     publish=False)  # fmt: skip
+    phase.phase_tasks.all().delete()  # no phase runs it any more; the submission still counts
+
+    response = api(organizer).delete(f"/api/tasks/{task.pk}/")
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": f"task {task.name!r} is still in use: 1 submission(s) were evaluated on it"
+    }
+
+
+def test_a_task_nothing_uses_is_deleted_and_audited(api, organizer, program):
+    task = make_task(owner=organizer, name="Spare", scoring_program=program)
+
+    response = api(organizer).delete(f"/api/tasks/{task.pk}/")
+
+    assert response.status_code == 204
+    assert not Task.objects.filter(pk=task.pk).exists()
+    entry = AuditEntry.objects.get(action=Action.TASK_DELETE)
+    assert (entry.actor, entry.target_id, entry.details) == (organizer, task.pk, {"name": "Spare"})
 
 
 def test_organizers_see_the_tasks_of_their_competitions_but_only_the_creator_changes_them(

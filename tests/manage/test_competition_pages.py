@@ -288,6 +288,7 @@ def test_outsiders_posting_to_a_competition_are_refused_and_change_nothing(
         f"{base}phases/{phase.pk}/": phase_form(name="Renamed"),
         f"{base}phases/{phase.pk}/delete/": {},
         f"{base}tasks/new/": {"name": "T", "scoring_program_upload": upload("s.zip", b"x")},
+        f"{base}tasks/{phase.phase_tasks.get().task_id}/delete/": {},
         f"{base}leaderboards/new/": leaderboard_form([column(0, "score", "Score")], key="b"),
         f"{base}leaderboards/{board.pk}/delete/": {},
         f"{base}fact-sheet/": formset("questions", [{"key": "a", "title": "A", "type": "text"}]),
@@ -693,6 +694,57 @@ def test_only_a_tasks_creator_changes_it(client, collaborator, ready):
     assert response.status_code == 403
     assert "Only the creator of task" in response.content.decode()
     assert Task.objects.get().name == "Main task"
+
+
+def test_a_spare_task_is_deleted_from_the_tasks_page_and_audited(client, organizer, ready):
+    spare = make_task(owner=organizer, name="Old attempt")
+    client.force_login(organizer)
+    listed = client.get(f"/manage/{ready.pk}/tasks/").content.decode()
+    delete = f"/manage/{ready.pk}/tasks/{spare.pk}/delete/"
+    assert f'href="{delete}"' in listed
+
+    asked = client.get(delete)
+    done = client.post(delete, follow=True)
+
+    assert asked.status_code == 200
+    assert "task &#x27;Old attempt&#x27;" in asked.content.decode()
+    assert done.redirect_chain == [(f"/manage/{ready.pk}/tasks/", 302)]
+    assert "Task &#x27;Old attempt&#x27; was deleted." in done.content.decode()
+    assert list(Task.objects.values_list("name", flat=True)) == ["Main task"]
+    entry = AuditEntry.objects.get(action=Action.TASK_DELETE)
+    assert (entry.actor, entry.target_id) == (organizer, spare.pk)
+
+
+def test_a_task_another_competition_runs_is_not_deleted_and_the_page_says_where(
+    client, organizer, ready
+):
+    spare = make_task(owner=organizer, name="Shared")
+    elsewhere = make_competition(owner=organizer, title="Other")
+    make_phase(competition=elsewhere, name="Main", tasks=[spare])
+    client.force_login(organizer)
+
+    done = client.post(f"/manage/{ready.pk}/tasks/{spare.pk}/delete/", follow=True)
+
+    assert done.redirect_chain == [(f"/manage/{ready.pk}/tasks/", 302)]
+    assert (
+        "Not deleted: task &#x27;Shared&#x27; is still in use: 1 phase(s) run it "
+        "(&#x27;Main&#x27; of &#x27;Other&#x27;)." in done.content.decode()
+    )
+    assert Task.objects.filter(pk=spare.pk).exists()
+    assert not AuditEntry.objects.filter(action=Action.TASK_DELETE).exists()
+
+
+def test_only_a_tasks_creator_deletes_it(client, collaborator, ready):
+    task = Task.objects.get()
+    client.force_login(collaborator)
+
+    response = client.post(f"/manage/{ready.pk}/tasks/{task.pk}/delete/")
+
+    assert response.status_code == 403
+    assert "Only the creator of task &#x27;Main task&#x27; may delete it." in (
+        response.content.decode()
+    )
+    assert Task.objects.filter(pk=task.pk).exists()
 
 
 def test_the_tasks_list_costs_a_handful_of_queries(
