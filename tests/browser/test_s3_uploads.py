@@ -17,9 +17,9 @@ from podium.submissions import dispatch
 from podium.submissions.models import Submission
 from podium.uploads.models import Upload
 from podium.uploads.services import MIN_PART
-from tests.bundles import test_s3_storage
 from tests.browser.conftest import Browser
 from tests.browser.world import World
+from tests.bundles import test_s3_storage
 
 s3 = test_s3_storage.s3
 
@@ -66,9 +66,11 @@ def test_a_submission_goes_from_the_page_to_s3_in_signed_parts(
     puts_to_the_store: list[str] = []
     page.on(
         "request",
-        lambda request: puts_to_the_store.append(request.url)
-        if request.method == "PUT" and request.url.startswith(endpoint)
-        else None,
+        lambda request: (
+            puts_to_the_store.append(request.url)
+            if request.method == "PUT" and request.url.startswith(endpoint)
+            else None
+        ),
     )
 
     page.get_by_label("Your submission (a zip of results or of code)").set_input_files(
