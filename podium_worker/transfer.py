@@ -56,12 +56,17 @@ class HttpTransfer:
         using = self.cache / f".using-{uuid.uuid4().hex}"
         try:
             for _ in range(3):  # another worker may evict it between download and link
+                if not cached.is_file():
+                    self._download(ref, cached)
+                    self.evict(keep=cached)
                 try:
                     os.link(cached, using)
                     break
                 except FileNotFoundError:
-                    self._download(ref, cached)
-                    self.evict(keep=cached)
+                    continue  # evicted meanwhile: fetched again
+                except OSError:  # a file system without hard links: read the entry itself
+                    using = cached
+                    break
             else:
                 raise TransferError(f"{ref.name}: evicted from the download cache as it came")
             with contextlib.suppress(FileNotFoundError):
@@ -69,8 +74,9 @@ class HttpTransfer:
             budget = archive.Budget(max_bytes=self.budget_bytes, max_entries=self.budget_entries)
             archive.extract(using, destination, budget, where=ref.name or "file")
         finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(using)
+            if using != cached:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(using)
 
     def evict(self, keep: Path | None = None) -> list[str]:
         """Removes the least recently used downloads past `cache_bytes`, and what killed

@@ -178,6 +178,23 @@ def test_an_entry_evicted_by_another_worker_while_in_use_still_unpacks(server, t
     assert list((tmp_path / "cache").iterdir()) == []  # its private link is gone too
 
 
+def test_on_a_file_system_without_hard_links_the_entry_is_read_in_place(
+    server, tmp_path, monkeypatch
+):
+    ref = served(server, "ref", a_zip(b"reference"))
+    transfer = HttpTransfer(tmp_path / "cache", budget_bytes=10**6)
+
+    def refused(source, target):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", refused)
+
+    assert fetched(transfer, ref, tmp_path) == b"reference"
+    assert fetched(transfer, ref, tmp_path) == b"reference"
+    assert server.downloads == 1
+    assert [path.name for path in (tmp_path / "cache").iterdir()] == [ref.sha256]
+
+
 def test_reports_carry_the_secret_attempt_and_run_and_are_retried_on_server_errors(server):
     reporter = HttpReporter(job(server), backoff=0.01)
     server.replies = [(503, {}), (500, {}), (200, {"accepted": True})]
