@@ -318,6 +318,10 @@ TRUSTED_PROXY_COUNT = env.integer(
     "TRUSTED_PROXY_COUNT", 0, "reverse proxies in front of Podium that set X-Forwarded-For"
 )
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+if TRUSTED_PROXY_COUNT:
+    # The proxy terminates TLS and says which scheme the client used (overwriting what a
+    # client sends): a request it forwarded from https is a secure one.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 AVATAR_MAX_BYTES = env.integer(
     "AVATAR_MAX_BYTES", 5 * 1024**2, "largest avatar image users may upload", minimum=1
@@ -388,7 +392,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI and Redoc from the site's own static files (the site's CSP allows no CDN).
     "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "/static/podium/favicon.svg",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # One name for a choice set that several components share (drf-spectacular would name

@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 
 from podium_worker import archive
 from podium_worker.protocol import ATTEMPT_HEADER, SECRET_HEADER, FileRef, Job, Output, Status
+from podium_worker.sandbox.cgroups import alive
 
 CHUNK = 1024 * 1024
 TIMEOUT = 60
@@ -33,7 +34,7 @@ class HttpTransfer:
     the least recently used go first. Several workers of a machine may share the folder: an
     entry is used through a private hard link, so another worker's eviction cannot pull it
     away halfway through an unpacking. What a killed worker left (a partial download, such
-    a link) is removed once untouched for a day."""
+    a link, each named with the worker's pid) is removed once that worker is gone."""
 
     STALE = 24 * 3600.0
 
@@ -53,7 +54,7 @@ class HttpTransfer:
 
     def fetch(self, ref: FileRef, destination: Path) -> None:
         cached = self.cache / ref.sha256
-        using = self.cache / f".using-{uuid.uuid4().hex}"
+        using = self.cache / f".using-{os.getpid()}-{uuid.uuid4().hex}"
         try:
             for _ in range(3):  # another worker may evict it between download and link
                 if not cached.is_file():
@@ -89,8 +90,9 @@ class HttpTransfer:
                 info = path.stat()
             except FileNotFoundError:
                 continue  # another worker's, gone meanwhile
-            left_behind = path.name.startswith((".partial-", ".using-"))
-            if left_behind and now - info.st_mtime > self.STALE:
+            if path.name.startswith((".partial-", ".using-")) and self._left_behind(
+                path.name, info.st_mtime, now
+            ):
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
                     removed.append(path.name)
@@ -108,9 +110,17 @@ class HttpTransfer:
             total -= size
         return removed
 
+    def _left_behind(self, name: str, modified: float, now: float) -> bool:
+        """A partial download or a private link whose worker is gone (its pid is in the
+        name), or, named otherwise, untouched for a day."""
+        owner = name.split("-")[1]
+        if owner.isdigit():
+            return not alive(int(owner))
+        return now - modified > self.STALE
+
     def _download(self, ref: FileRef, cached: Path) -> None:
         digest = hashlib.sha256()
-        handle, partial = tempfile.mkstemp(dir=self.cache, prefix=".partial-")
+        handle, partial = tempfile.mkstemp(dir=self.cache, prefix=f".partial-{os.getpid()}-")
         try:
             with (
                 os.fdopen(handle, "wb") as out,

@@ -93,20 +93,31 @@ def delete_task(task: Task, *, by: User) -> None:
         try:
             task.delete()
         except ProtectedError as exc:
-            raise TaskInUse(_task_users(task, exc.protected_objects)) from None
+            raise TaskInUse(_task_users(task, exc.protected_objects, by)) from None
 
 
-def _task_users(task: Task, protecting: Iterable[object]) -> str:
-    """What keeps the task, in words: the phases that run it, the submissions it scored."""
+def _task_users(task: Task, protecting: Iterable[object], by: User) -> str:
+    """What keeps the task, in words: the phases that run it (named where `by` organizes
+    their competition, counted otherwise: a shared task's creator learns nothing of other
+    organizers' drafts), the submissions it scored."""
     rows = list(protecting)
-    links = PhaseTask.objects.filter(
-        pk__in=[row.pk for row in rows if isinstance(row, PhaseTask)]
-    ).select_related("phase__competition")
-    phases = sorted(f"{link.phase.name!r} of {link.phase.competition.title!r}" for link in links)
-    evaluated = len(rows) - len(phases)  # the rest are submissions evaluated on it
+    links = list(
+        PhaseTask.objects.filter(
+            pk__in=[row.pk for row in rows if isinstance(row, PhaseTask)]
+        ).select_related("phase__competition")
+    )
+    named = sorted(
+        f"{link.phase.name!r} of {link.phase.competition.title!r}"
+        for link in links
+        if link.phase.competition.is_organizer(by)
+    )
+    others = len(links) - len(named)
+    evaluated = len(rows) - len(links)  # the rest are submissions evaluated on it
     uses = []
-    if phases:
-        uses.append(f"{len(phases)} phase(s) run it ({', '.join(phases)})")
+    if named:
+        uses.append(f"{len(named)} phase(s) of yours run it ({', '.join(named)})")
+    if others:
+        uses.append(f"{others} phase(s) of other organizers' competitions run it")
     if evaluated:
         uses.append(f"{evaluated} submission(s) were evaluated on it")
     return f"task {task.name!r} is still in use: {'; '.join(uses)}"
@@ -172,11 +183,13 @@ def clone_competition(competition: Competition, *, by: User) -> Competition:
             allowed = list(competition.registration_allow_list.values_list("value", flat=True))
             if allowed:
                 participation.set_allow_list(copy, by=by, entries=allowed)
+            # Filed under the competition copied: its programs and reference data went
+            # to the copy's owner.
             audit.record(
                 actor=by,
                 action=Action.COMPETITION_CLONE,
                 target=copy,
-                competition=copy.pk,
+                competition=competition.pk,
                 details={"from": competition.pk, "from_title": competition.title},
             )
     return copy

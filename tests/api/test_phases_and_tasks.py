@@ -4,7 +4,14 @@ from podium.audit.models import Action, AuditEntry
 from podium.competitions.models import Phase, Task
 from podium.datasets.models import Data
 from podium.submissions.services import start_submission
-from tests.factories import make_data, make_leaderboard, make_phase, make_task, make_user
+from tests.factories import (
+    make_competition,
+    make_data,
+    make_leaderboard,
+    make_phase,
+    make_task,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -175,7 +182,7 @@ def test_a_task_in_use_cannot_be_deleted(api, competition, organizer, program):
 
     assert response.status_code == 409
     assert response.json() == {
-        "detail": f"task {task.name!r} is still in use: 1 phase(s) run it "
+        "detail": f"task {task.name!r} is still in use: 1 phase(s) of yours run it "
         f"({competition.phases.get().name!r} of {competition.title!r})"
     }
     assert Task.objects.filter(pk=task.pk).exists()
@@ -197,6 +204,25 @@ def test_a_task_that_scored_submissions_cannot_be_deleted(api, competition, orga
     assert response.json() == {
         "detail": f"task {task.name!r} is still in use: 1 submission(s) were evaluated on it"
     }
+
+
+def test_a_shared_tasks_creator_learns_nothing_of_other_organizers_competitions(
+    api, competition, organizer, program
+):
+    task = make_task(owner=organizer, scoring_program=program)
+    make_phase(competition=competition, name="Mine", tasks=[task])
+    draft = make_competition(owner=make_user("otto"), title="Otto's secret draft")
+    make_phase(competition=draft, name="Hidden", tasks=[task])
+
+    response = api(organizer).delete(f"/api/tasks/{task.pk}/")
+
+    assert response.status_code == 409
+    detail = response.json()["detail"]
+    assert detail == (
+        f"task {task.name!r} is still in use: 1 phase(s) of yours run it ('Mine' of "
+        f"{competition.title!r}); 1 phase(s) of other organizers' competitions run it"
+    )
+    assert "secret" not in detail
 
 
 def test_a_task_nothing_uses_is_deleted_and_audited(api, organizer, program):

@@ -10,7 +10,8 @@ PROBE = (
     "print(json.dumps({'db': settings.DATABASES['default']['ENGINE'], "
     "'storage': settings.STORAGES['default'], 'debug': settings.DEBUG, "
     "'connect': settings.SECURE_CSP['connect-src'], 'cache': settings.CACHES['default'], "
-    "'middleware': settings.MIDDLEWARE}))"
+    "'middleware': settings.MIDDLEWARE, "
+    "'proxy_ssl': getattr(settings, 'SECURE_PROXY_SSL_HEADER', None)}))"
 )
 
 
@@ -130,3 +131,11 @@ def test_static_files_are_served_by_the_site_out_of_debug_mode_only(tmp_path):
         "django.middleware.security.SecurityMiddleware",
         "whitenoise.middleware.WhiteNoiseMiddleware",
     ]
+
+
+def test_behind_a_trusted_proxy_its_word_on_https_is_taken(tmp_path):
+    direct = json.loads(settings_with(tmp_path).stdout)
+    proxied = json.loads(settings_with(tmp_path, PODIUM_TRUSTED_PROXY_COUNT="1").stdout)
+
+    assert direct["proxy_ssl"] is None  # nobody may claim https by a header
+    assert proxied["proxy_ssl"] == ["HTTP_X_FORWARDED_PROTO", "https"]

@@ -727,7 +727,7 @@ def test_a_task_another_competition_runs_is_not_deleted_and_the_page_says_where(
 
     assert done.redirect_chain == [(f"/manage/{ready.pk}/tasks/", 302)]
     assert (
-        "Not deleted: task &#x27;Shared&#x27; is still in use: 1 phase(s) run it "
+        "Not deleted: task &#x27;Shared&#x27; is still in use: 1 phase(s) of yours run it "
         "(&#x27;Main&#x27; of &#x27;Other&#x27;)." in done.content.decode()
     )
     assert Task.objects.filter(pk=spare.pk).exists()
@@ -973,7 +973,7 @@ def test_a_clone_is_a_new_draft_of_mine_without_participants_or_submissions(
     assert (cloned.actor, cloned.target_id, cloned.competition_id, cloned.details) == (
         collaborator,
         copy.pk,
-        copy.pk,
+        imported.pk,
         {"from": imported.pk, "from_title": "Iris Species Classification"},
     )
     assert (

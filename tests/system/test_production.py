@@ -98,12 +98,14 @@ def test_sign_in_attempts_are_counted_across_gunicorns_processes(production: Ins
             return exc.code
 
     # Ten a minute from one address (PODIUM_LOGIN_ATTEMPTS_PER_MINUTE), whichever of the
-    # server's processes takes each: the count lives in the cache they share (with each
-    # process's own memory, the eleventh gets through). A name each time: failures also
-    # count per account, five in five minutes.
+    # server's processes takes each: the count lives in the cache they share, a folder of
+    # the instance's home (with each process's own memory, the eleventh may get through).
+    # A name each time: failures also count per account, five in five minutes.
     statuses = [attempt(f"someone-{number}") for number in range(11)]
 
     assert statuses == [400] * 10 + [429]
+    counted = list((production.home / "cache").glob("*.djcache"))
+    assert len(counted) >= 1 + 10  # the address's count, and each account's failures
 
 
 def test_sigterm_stops_gunicorn_and_the_rest_cleanly(production: Instance):

@@ -522,6 +522,8 @@ def test_a_step_left_by_a_worker_killed_as_it_started_is_killed_by_the_next_sand
 
     hierarchies = BwrapSandbox().hierarchies
 
+    # Whatever it killed, or what died by itself, has its last moments to exit.
+    wait_for(lambda: not processes_with(marker), 5)
     assert processes_with(marker) == []
     left = [h.base / name for h in hierarchies.values() for name in os.listdir(h.base)]
     assert [path for path in left if path.name.startswith(f"podium-step-{worker.pid}-")] == []

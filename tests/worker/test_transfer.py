@@ -7,6 +7,8 @@ import hashlib
 import io
 import json
 import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -148,18 +150,29 @@ def test_a_download_larger_than_the_cache_is_used_and_evicts_the_rest(server, tm
     assert [path.name for path in (tmp_path / "cache").iterdir()] == [large.sha256]
 
 
-def test_what_a_killed_worker_left_in_the_cache_is_removed_after_a_day(server, tmp_path):
+def test_what_a_killed_worker_left_in_the_cache_is_removed_and_nothing_else(server, tmp_path):
     cache = tmp_path / "cache"
     transfer = HttpTransfer(cache, budget_bytes=10**6)
-    old_partial, new_partial, old_link = (cache / name for name in
-        (".partial-old", ".partial-new", ".using-old"))  # fmt: skip
-    for path in (old_partial, new_partial, old_link):
-        path.write_bytes(b"x")
-    for path in (old_partial, old_link):
-        os.utime(path, (time.time() - 25 * 3600,) * 2)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    names = {
+        f".partial-{gone}-a1": "a dead worker's download",
+        f".using-{gone}-b2": "a dead worker's link",
+        f".partial-{os.getpid()}-c3": "a live worker's download, however old",
+        f".using-{os.getpid()}-d4": "a live worker's link",
+        ".partial-old": "named without a pid, a day old",
+        ".partial-new": "named without a pid, recent",
+    }
+    for name in names:
+        (cache / name).write_bytes(b"x")
+    for name in (f".partial-{os.getpid()}-c3", ".partial-old"):
+        os.utime(cache / name, (time.time() - 25 * 3600,) * 2)
 
-    assert sorted(transfer.evict()) == [".partial-old", ".using-old"]
-    assert [path.name for path in cache.iterdir()] == [".partial-new"]  # another's, going on
+    assert sorted(transfer.evict()) == sorted([f".partial-{gone}-a1", f".using-{gone}-b2",
+                                               ".partial-old"])  # fmt: skip
+    assert sorted(path.name for path in cache.iterdir()) == sorted(
+        [f".partial-{os.getpid()}-c3", f".using-{os.getpid()}-d4", ".partial-new"]
+    )
 
 
 def test_an_entry_evicted_by_another_worker_while_in_use_still_unpacks(server, tmp_path):
