@@ -469,10 +469,18 @@ BwrapSandbox().run(StepSpec(f"python3 -c 'import time; time.sleep(300)' {marker}
 """
 
 
-def start_worker(workspace: Workspace, marker: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
+def kill_worker_once(workspace: Workspace, marker: str, ready: Callable[[], object]) -> int:
+    """Starts a worker running a step that sleeps, SIGKILLs it once `ready()` holds; its pid."""
+    worker = subprocess.Popen(
         [sys.executable, "-c", WORKER, str(workspace.root)], env={**os.environ, "MARKER": marker}
     )
+    try:
+        wait_for(ready, 10)
+        assert ready()
+    finally:
+        worker.kill()
+        worker.wait()
+    return worker.pid
 
 
 def step_commands(marker: str) -> list[int]:
@@ -493,13 +501,7 @@ def wait_for(condition: Callable[[], object], seconds: float) -> None:
 
 
 def test_when_the_worker_is_killed_while_its_step_runs_the_sandbox_goes_with_it(workspace, marker):
-    worker = start_worker(workspace, marker)
-    try:
-        wait_for(lambda: step_commands(marker), 10)
-        assert step_commands(marker) != []
-    finally:
-        worker.kill()
-        worker.wait()
+    kill_worker_once(workspace, marker, ready=lambda: step_commands(marker))
 
     # Parent-death signals all the way down: launcher, bwrap, the sandbox's pid 1.
     wait_for(lambda: not processes_with(marker), 5)
@@ -512,13 +514,7 @@ def test_a_step_left_by_a_worker_killed_as_it_started_is_killed_by_the_next_sand
     # Killed the instant bwrap starts, before bwrap's own child has asked to die with its
     # parent: that child can outlive everything above it. It runs in the step's groups,
     # and the next sandbox made on the host (a restarted worker) kills what is in them.
-    worker = start_worker(workspace, marker)
-    try:
-        wait_for(lambda: processes_with(marker), 10)
-        assert processes_with(marker) != []
-    finally:
-        worker.kill()
-        worker.wait()
+    worker = kill_worker_once(workspace, marker, ready=lambda: processes_with(marker))
 
     hierarchies = BwrapSandbox().hierarchies
 
@@ -526,7 +522,7 @@ def test_a_step_left_by_a_worker_killed_as_it_started_is_killed_by_the_next_sand
     wait_for(lambda: not processes_with(marker), 5)
     assert processes_with(marker) == []
     left = [h.base / name for h in hierarchies.values() for name in os.listdir(h.base)]
-    assert [path for path in left if path.name.startswith(f"podium-step-{worker.pid}-")] == []
+    assert [path for path in left if path.name.startswith(f"podium-step-{worker}-")] == []
 
 
 # --- B17: logs -----------------------------------------------------------------------------
