@@ -2,7 +2,7 @@
 participants and five columns, measured against one indexed query of the same rows.
 
     .venv/bin/python bench/leaderboard.py [--postgres ADMIN_URL] [--repeat N]
-        [--participants N] [--submissions N]
+        [--participants N] [--submissions N] [--profile]
 
 It builds everything in a temporary PODIUM_HOME: on SQLite by default, or, with
 `--postgres postgres://postgres@127.0.0.1:5432/postgres`, in a database of its own that it
@@ -293,6 +293,18 @@ def run(args: argparse.Namespace) -> None:
         page_queries = len(statements)
         statements.clear()
         anonymous.get(path)
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(args.repeat):
+            anonymous.get(web_last)
+        profiler.disable()
+        print(f"\nProfile of {args.repeat} requests of the page's last page:")
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
     results = [
         measure("baseline: one indexed query", args.repeat, baseline),
         measure("API: page 1, anonymous", args.repeat, lambda: anonymous.get(path)),
@@ -355,6 +367,11 @@ def main() -> None:
     parser.add_argument("--participants", type=int, default=10_000)
     parser.add_argument("--submissions", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=30, help="measured runs of each (30)")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="first profile the page's last page (cProfile, --repeat requests) and print it",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="podium-bench-") as home:
         os.environ.update(

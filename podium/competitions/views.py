@@ -46,10 +46,10 @@ from podium.participation.models import Participant
 from podium.submissions import lifecycle
 from podium.submissions import services as submitting
 from podium.submissions.models import Submission
+from podium.web import listing, results, submissions
 from podium.web import participate as registering
-from podium.web import results, submissions
 from podium.web.forms import SearchForm, SubmissionForm
-from podium.web.listing import annotated, search
+from podium.web.listing import search
 
 LIST_PAGE_SIZE = 12
 
@@ -76,8 +76,12 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _competition(request: HttpRequest, pk: int) -> Competition:
-    visible = Competition.objects.visible_to(request.user)
-    return get_object_or_404(annotated(visible, timezone.now()), pk=pk)
+    """The competition, as its pages' header shows it (`listing.one`), or a 404 when the
+    caller may not see it."""
+    found = listing.one(Competition.objects.visible_to(request.user), pk, timezone.now())
+    if found is None:
+        raise Http404("No such competition.")
+    return found
 
 
 def _tab(

@@ -578,6 +578,12 @@ def format_value(value: float | None, precision: int) -> str:
     return "" if value is None else f"{value:.{precision}f}"
 
 
+def name_shown(*, names: bool, mine: bool, is_baseline: bool) -> bool:
+    """Whether a viewer sees a row's name, organization and submission id: everyone's with
+    `names`, else only on their own rows and on baselines (the organizers' reference)."""
+    return names or mine or is_baseline
+
+
 def present(
     entry: Entry,
     board: BoardDef,
@@ -591,7 +597,7 @@ def present(
     is the organizers' reference and keeps its name)."""
     columns = [column for column in board.columns if hidden_columns or not column.hidden]
     mine = viewer is not None and viewer == entry.owner
-    named = names or mine or entry.is_baseline
+    named = name_shown(names=names, mine=mine, is_baseline=entry.is_baseline)
     frontier_shown = board.frontier is not None and all(
         key in {column.key for column in columns} for key in board.frontier
     )

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import transaction
@@ -145,6 +145,27 @@ def present(
         else []
     )
     return Shown(phase_board=phase_board, view=view, columns=columns, rows=rows)
+
+
+def chart_rows(
+    phase_board: PhaseBoard, view: ScoreView, viewer: Any, key: str, stop: int
+) -> list[standings.ChartRow]:
+    """The best `stop` rows as charts plot them (`standings.Rows.chart`, with their values
+    in column `key`), names as `view` lets `viewer` see them (as `present` does); none when
+    the policy shows no scores. The caller leaves out the columns `view` hides."""
+    if not view.shown:
+        return []
+    entries = phase_board.ranking.entries
+    assert isinstance(entries, standings.Rows), "a phase board's rows are its standings"
+    viewer_id = viewer.pk if getattr(viewer, "is_authenticated", False) else None
+    return [
+        row
+        if ranking.name_shown(
+            names=view.names, mine=row.owner == viewer_id, is_baseline=row.is_baseline
+        )
+        else replace(row, name=ranking.ANONYMOUS)
+        for row in entries.chart(stop, key)
+    ]
 
 
 def phase_leaderboard(phase: Phase, user: Any) -> tuple[ScoreView | None, PhaseBoard | None]:

@@ -52,10 +52,13 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, overload
 
 from django.db import transaction
 from django.db.models import Count, Q
+from django.db.models.fields.json import KeyTransform
 
 from podium.competitions.models import Phase
 from podium.leaderboards import queries, ranking
@@ -330,6 +333,20 @@ def read(leaderboard: Leaderboard, phase: Phase, board: ranking.BoardDef) -> ran
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ChartRow:
+    """What a chart plots of a row (`Rows.chart`): no rank, no other column."""
+
+    owner: int
+    name: str
+    is_baseline: bool
+    on_frontier: bool
+    made: datetime  # when its submission was made
+    value: float | None  # its value in the column asked for
+    score: float | None  # its values in the frontier's score and cost columns
+    cost: float | None
+
+
 class Rows(Sequence[ranking.Entry]):
     """A leaderboard's rows on a phase in rank order, read from its standings when sliced:
     two queries a slice (its rows, then the rows tied with its edges), whatever its
@@ -432,6 +449,29 @@ class Rows(Sequence[ranking.Entry]):
             )
         ranking.mark_other_hardware(entries, self._reference)
         return entries
+
+    def chart(self, stop: int, key: str) -> list[ChartRow]:
+        """The first `stop` rows in order, as the charts plot them: each with its value in
+        column `key` and in the frontier's columns, read in the database (no row's scores
+        decoded here). One query."""
+        in_order = ("order_key", "submission_id")
+        best = self._standings().order_by(*in_order).values("submission_id")[:stop]
+        found = (
+            Standing.objects.filter(submission_id__in=best)
+            .order_by(*in_order)
+            .annotate(value=KeyTransform(key, "scores"))
+            .values_list(
+                "submission__owner_id",
+                "submission__owner__username",
+                "is_baseline",
+                "on_frontier",
+                "submission__created_at",
+                "value",
+                "frontier_score",
+                "frontier_cost",
+            )
+        )
+        return [ChartRow(*record) for record in found]
 
     def _counts(
         self, start: int, first: tuple[bytes, int], last: bytes

@@ -55,6 +55,9 @@ class Participant(Timestamped):
                 fields=["user", "competition"], name="one_registration_per_competition"
             )
         ]
+        # Counting a competition's approved participants (every competition page's header)
+        # reads this index alone.
+        indexes = [models.Index(fields=["competition", "status"], name="participant_by_status")]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.competition} ({self.status})"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.db.models import (
     Case,
@@ -54,9 +54,8 @@ if TYPE_CHECKING:  # the annotated type exists for mypy only (django-stubs' plug
     ListedCompetitions = QuerySet[WithAnnotations[Competition, Listed]]
 
 
-def annotated(competitions: QuerySet[Competition], now: datetime) -> ListedCompetitions:
-    """Each competition with its `status` (see the module), `participant_count` (approved),
-    and its current phase's `current_phase` and `current_end`: subqueries, one query in all."""
+def _figures(competitions: QuerySet[Competition], now: datetime) -> QuerySet[Any]:
+    """Each competition with what `annotated` adds but its status: subqueries."""
     phases = Phase.objects.filter(competition=OuterRef("pk")).order_by()
     current = phases.in_status(Phase.Status.CURRENT, now).order_by("index", "pk")
     approved = (
@@ -73,7 +72,13 @@ def annotated(competitions: QuerySet[Competition], now: datetime) -> ListedCompe
         current_phase=Subquery(current.values("name")[:1]),
         current_end=Subquery(current.values("end")[:1]),
         participant_count=Coalesce(Subquery(approved), 0),
-    ).annotate(
+    )
+
+
+def annotated(competitions: QuerySet[Competition], now: datetime) -> ListedCompetitions:
+    """Each competition with its `status` (see the module), `participant_count` (approved),
+    and its current phase's `current_phase` and `current_end`: subqueries, one query in all."""
+    listed: ListedCompetitions = _figures(competitions, now).annotate(
         status=Case(
             When(Q(first_start__isnull=True) | Q(first_start__gt=now), then=Value(UPCOMING)),
             When(open_ended=False, last_end__lte=now, then=Value(ENDED)),
@@ -81,6 +86,30 @@ def annotated(competitions: QuerySet[Competition], now: datetime) -> ListedCompe
             output_field=CharField(),
         )
     )
+    return listed
+
+
+def status_of(
+    first_start: datetime | None, last_end: datetime | None, open_ended: bool, now: datetime
+) -> str:
+    """The status (see the module) from the figures `annotated` reads: its rule, for one
+    competition."""
+    if first_start is None or first_start > now:
+        return UPCOMING
+    if not open_ended and last_end is not None and last_end <= now:
+        return ENDED
+    return RUNNING
+
+
+def one(competitions: QuerySet[Competition], pk: int, now: datetime) -> Competition | None:
+    """Competition `pk` among `competitions` (None when not there) as `annotated` gives it,
+    in one query: its status is worked out here, which spares building the subqueries a
+    second time inside a CASE (most of what a competition page's header cost)."""
+    found: Any = _figures(competitions, now).filter(pk=pk).first()
+    if found is None:
+        return None
+    found.status = status_of(found.first_start, found.last_end, found.open_ended, now)
+    return cast(Competition, found)
 
 
 def search(

@@ -24,6 +24,7 @@ from django.db.models import Q
 from podium.competitions.models import Competition, Phase
 from podium.leaderboards import services
 from podium.leaderboards.models import Column
+from podium.leaderboards.standings import ChartRow
 from podium.leaderboards.visibility import ScoreView, score_view
 from podium.submissions.models import Submission
 from podium.web.formatting import exact, scaled, shown, unit
@@ -130,16 +131,13 @@ def board(
         number = paginator.num_pages
     start = (number - 1) * PAGE_SIZE
     stop = min(start + PAGE_SIZE, paginator.count)
-    best = entries[:CHART_ROWS]
-    on_page = best[start:stop] if stop <= len(best) else entries[start:stop]
-    charted = services.present(found, view, user, best)
-    presented = services.present(found, view, user, on_page)
-    by_key = {column.key: column for column in charted.columns}
+    presented = services.present(found, view, user, entries[start:stop])
+    by_key = {column.key: column for column in presented.columns}
     primary = next(
-        (column for column in charted.columns if column.index == found.leaderboard.primary_index),
+        (column for column in presented.columns if column.index == found.leaderboard.primary_index),
         None,
     )
-    result.headings = [_heading(column, primary) for column in charted.columns]
+    result.headings = [_heading(column, primary) for column in presented.columns]
     if found.board.multi_task:
         result.task_names = [
             found.task_names.get(task, f"Task {task}") for task in found.board.tasks
@@ -156,17 +154,17 @@ def board(
     result.page = Page(result.lines, number, paginator)
     result.hardware = found.ranking.hardware
     _link_details(result, user, organizer=organizer)
-    if primary is not None and best:
-        made = dict(
-            Submission.objects.filter(pk__in=[entry.submission for entry in best]).values_list(
-                "pk", "created_at"
-            )
-        )
-        dates = [made.get(entry.submission) for entry in best]
-        result.history = _history(charted.rows, dates, primary)
     frontier = found.leaderboard.frontier
-    if frontier is not None and frontier[0] in by_key and frontier[1] in by_key:
-        result.frontier = _frontier(charted.rows, by_key[frontier[0]], by_key[frontier[1]])
+    if frontier is not None and not (frontier[0] in by_key and frontier[1] in by_key):
+        frontier = None  # a column of it is hidden from this viewer
+    plotted = primary.key if primary is not None else frontier[0] if frontier else None
+    if plotted is None or not entries:
+        return result
+    charted = services.chart_rows(found, view, user, plotted, CHART_ROWS)
+    if primary is not None:
+        result.history = _history(charted, primary)
+    if frontier is not None:
+        result.frontier = _frontier(charted, by_key[frontier[0]], by_key[frontier[1]])
     return result
 
 
@@ -243,16 +241,15 @@ def _millis(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-def _history(
-    rows: list[dict[str, Any]], dates: list[datetime | None], primary: Column
-) -> dict[str, Any] | None:
+def _history(rows: list[ChartRow], primary: Column) -> dict[str, Any] | None:
     """The best value of the primary column over time among the participants' rows (each
-    at the moment its submission was made), the rows themselves, and the baselines."""
+    at the moment its submission was made), the rows themselves, and the baselines. `rows`
+    hold the primary column's values."""
     key = primary.key
     points = sorted(
-        (_millis(made), scaled(key, row["scores"][key]))
-        for row, made in zip(rows, dates, strict=True)
-        if made is not None and not row["is_baseline"] and row["scores"].get(key) is not None
+        (_millis(row.made), scaled(key, row.value))
+        for row in rows
+        if not row.is_baseline and row.value is not None
     )
     if not points:
         return None
@@ -264,9 +261,9 @@ def _history(
     if best[-1][0] != points[-1][0]:
         best.append((points[-1][0], best[-1][1]))
     baselines = [
-        {"name": row["participant"], "value": scaled(key, row["scores"][key])}
+        {"name": row.name, "value": scaled(key, row.value)}
         for row in rows
-        if row["is_baseline"] and row["scores"].get(key) is not None
+        if row.is_baseline and row.value is not None
     ]
     label = primary.title or key
     suffix = f" ({unit(key)})" if unit(key) else ""
@@ -283,18 +280,18 @@ def _history(
     }
 
 
-def _frontier(rows: list[dict[str, Any]], score: Column, cost: Column) -> dict[str, Any] | None:
+def _frontier(rows: list[ChartRow], score: Column, cost: Column) -> dict[str, Any] | None:
     """Each row's (cost, score) and whether it is on the efficiency frontier."""
-    points = [
+    points: list[dict[str, Any]] = [
         {
-            "x": scaled(cost.key, row["scores"][cost.key]),
-            "y": row["scores"][score.key],
-            "name": row["participant"],
-            "frontier": bool(row["on_frontier"]),
-            "baseline": row["is_baseline"],
+            "x": scaled(cost.key, row.cost),
+            "y": row.score,
+            "name": row.name,
+            "frontier": row.on_frontier,
+            "baseline": row.is_baseline,
         }
         for row in rows
-        if row["scores"].get(score.key) is not None and row["scores"].get(cost.key) is not None
+        if row.score is not None and row.cost is not None
     ]
     if not points:
         return None

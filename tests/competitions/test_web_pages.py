@@ -17,7 +17,7 @@ from podium.datasets.models import Data
 from podium.leaderboards.models import Column, Leaderboard
 from podium.participation.models import Participant
 from podium.submissions.models import Submission
-from podium.web import results
+from podium.web import listing, results
 from podium.web.assets import NodeModulesFinder
 from podium_worker.protocol import Status
 from tests.browser.world import DETAILED_RESULTS, World, build, finish, report, submit
@@ -107,6 +107,48 @@ def test_the_list_finds_competitions_by_text_status_and_type(client, world):
     assert found == cases
     client.force_login(owner)
     assert titles(client.get("/competitions/?q=draft").context["page"].object_list) == ["Draft"]
+
+
+def test_a_competition_s_header_says_what_the_list_says(world):
+    """A competition's pages work its status out in Python (listing.one); the list does in
+    SQL (listing.annotated): both agree, whatever its phases."""
+    owner, now = world.organizer, timezone.now()
+    days = [timedelta(days=number) for number in range(-30, 31)]
+
+    def phases(title: str, *periods: tuple[int, int | None]) -> Competition:
+        competition = make_competition(owner=owner, title=title)
+        for index, (start, end) in enumerate(periods):
+            make_phase(
+                competition=competition,
+                name=f"{title} {index}",
+                index=index,
+                start=now + days[30 + start],
+                end=None if end is None else now + days[30 + end],
+            )
+        return competition
+
+    made = [
+        world.competition,
+        phases("No phases"),
+        phases("Upcoming", (2, 5), (5, None)),
+        phases("Ended", (-20, -10), (-10, -1)),
+        phases("Between phases", (-20, -10), (3, 9)),
+        phases("Open ended", (-20, None)),
+        phases("Two current, the first by index", (-5, 9), (-9, None)),
+        phases("Ended, one end later than the other", (-20, -2), (-19, -15)),
+    ]
+    fields = list(listing.Listed.__annotations__)
+    everyone = Competition.objects.all()
+    seen = set()
+    for competition in made:
+        listed = listing.annotated(everyone, now).get(pk=competition.pk)
+        alone = listing.one(everyone, competition.pk, now)
+        assert [getattr(alone, name) for name in fields] == [
+            getattr(listed, name) for name in fields
+        ], competition.title
+        seen.add(alone.status)
+    assert seen == set(listing.STATUSES)
+    assert listing.one(everyone.exclude(pk=world.competition.pk), world.competition.pk, now) is None
 
 
 def test_the_list_pages_twelve_at_a_time_keeping_the_search(
@@ -221,6 +263,45 @@ def test_the_results_carry_the_charts_data(client, world):
         ("dave", 3.0, 0.8, False),
     ]
     assert board.frontier["x_label"] == "Run time (s)"
+
+
+def test_the_charts_of_an_anonymous_leaderboard_name_the_viewer_and_the_baselines_only(
+    client, world
+):
+    Leaderboard.objects.filter(pk=world.leaderboard.pk).update(anonymous=True)
+    client.force_login(world.users["bob"])
+    board = client.get(path(world, "results/")).context["board"]
+    assert [p["name"] for p in board.frontier["points"]] == [
+        "Anonymous",
+        "bob",
+        "Anonymous",
+        "olivia",
+        "Anonymous",
+    ]
+    assert board.history["baselines"] == [{"name": "olivia", "value": 0.85}]
+    for secret in ("alice", "carol", "dave"):
+        assert secret not in client.get(path(world, "results/")).content.decode()
+    client.force_login(world.organizer)
+    board = client.get(path(world, "results/")).context["board"]
+    assert [p["name"] for p in board.frontier["points"]][0] == "alice"
+
+
+def test_the_charts_plot_no_column_hidden_from_the_viewer(client, world):
+    # The frontier's cost hidden: no frontier chart; the history still plots accuracy.
+    world.leaderboard.columns.filter(key="podium:prediction.wall_time").update(hidden=True)
+    board = client.get(path(world, "results/")).context["board"]
+    assert board.frontier is None
+    assert len(board.history["points"]) == 4
+    # Accuracy (the primary column and the frontier's score) hidden: no chart at all.
+    world.leaderboard.columns.filter(key="accuracy").update(hidden=True)
+    board = client.get(path(world, "results/")).context["board"]
+    assert (board.history, board.frontier) == (None, None)
+    assert [line.participant for line in board.lines][:2] == ["alice", "bob"]
+    # The organizers see both charts.
+    client.force_login(world.organizer)
+    board = client.get(path(world, "results/")).context["board"]
+    assert len(board.history["points"]) == 4
+    assert len(board.frontier["points"]) == 5
 
 
 def test_the_results_page_through_the_leaderboard_with_ties_across_pages(
