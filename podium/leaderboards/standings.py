@@ -454,11 +454,10 @@ class Rows(Sequence[ranking.Entry]):
         """The first `stop` rows in order, as the charts plot them: each with its value in
         column `key` and in the frontier's columns, read in the database (no row's scores
         decoded here). One query."""
-        in_order = ("order_key", "submission_id")
-        best = self._standings().order_by(*in_order).values("submission_id")[:stop]
+        # From the top, the rows are joined as the index yields them, and no more of them.
         found = (
-            Standing.objects.filter(submission_id__in=best)
-            .order_by(*in_order)
+            self._standings()
+            .order_by("order_key", "submission_id")
             .annotate(value=KeyTransform(key, "scores"))
             .values_list(
                 "submission__owner_id",
@@ -469,7 +468,7 @@ class Rows(Sequence[ranking.Entry]):
                 "value",
                 "frontier_score",
                 "frontier_cost",
-            )
+            )[:stop]
         )
         return [ChartRow(*record) for record in found]
 
