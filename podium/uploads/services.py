@@ -153,8 +153,9 @@ def _check_open(upload: Upload) -> None:
 
 
 def receive(upload: Upload, read: Callable[[int], bytes]) -> Upload:
-    """Writes a PUT's body to storage as it arrives (local storage). Sending again starts
-    over; more bytes than declared are refused and nothing of them is kept."""
+    """Writes a PUT's body to storage as it arrives (local storage), on disk before it
+    returns. Sending again starts over; more bytes than declared are refused and nothing of
+    them is kept."""
     _check_open(upload)
     if on_s3():
         raise UploadError("on this platform's storage, send the parts to their signed URLs")
@@ -174,6 +175,10 @@ def receive(upload: Upload, read: Callable[[int], bytes]) -> Upload:
                 )
             out.write(chunk)
             digest.update(chunk)
+        # On disk before the upload says so: once completed, the file is the owner's
+        # submission, and a crash must not leave a row pointing at a file cut short.
+        out.flush()
+        os.fsync(out.fileno())
     upload.received = received
     upload.sha256 = digest.hexdigest()
     upload.save(update_fields=["received", "sha256"])
