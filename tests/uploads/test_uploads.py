@@ -169,6 +169,24 @@ def test_the_body_is_read_in_chunks_never_whole(participant):
     assert len(asked) == 6  # five chunks, then the end
 
 
+def test_the_bytes_are_on_disk_before_the_upload_counts_them(participant, monkeypatch):
+    upload = services.start(owner=participant, name="big.bin", size=3 * services.CHUNK)
+    stream = io.BytesIO(b"z" * (3 * services.CHUNK))
+    synced: list[tuple[int, int]] = []  # (size of the file synced, bytes counted then)
+    real_fsync = os.fsync
+
+    def fsync(descriptor: int) -> None:
+        real_fsync(descriptor)
+        counted = Upload.objects.get(pk=upload.pk).received
+        synced.append((os.fstat(descriptor).st_size, counted))
+
+    monkeypatch.setattr(services.os, "fsync", fsync)
+    services.receive(upload, stream.read)
+
+    assert synced == [(3 * services.CHUNK, 0)]
+    assert Upload.objects.get(pk=upload.pk).received == 3 * services.CHUNK
+
+
 def test_the_quota_counts_declared_sizes_of_pending_uploads(api, participant, settings):
     participant.quota_bytes = 100
     participant.save()
