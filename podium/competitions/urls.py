@@ -8,6 +8,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/phases/", views.phases, name="phases"),
     path("<int:pk>/results/", views.leaderboard, name="results"),
+    path("<int:pk>/results/charts/", views.leaderboard_charts, name="results-charts"),
     path("<int:pk>/participate/", views.participate, name="participate"),
     path("<int:pk>/submissions/", views.my_submissions, name="submissions"),
     path("<int:pk>/submissions/new/", views.submit, name="submit"),

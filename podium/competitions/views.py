@@ -25,7 +25,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -149,6 +156,20 @@ def leaderboard(request: HttpRequest, pk: int) -> HttpResponse:
         choices=choices,
         board=board,
     )
+
+
+@require_http_methods(["GET", "HEAD"])
+def leaderboard_charts(request: HttpRequest, pk: int) -> JsonResponse:
+    """The data of the Results tab's charts for the phase asked for (as the tab chooses it),
+    as JSON: `results.charts`, under the same visibility as the tab."""
+    competition = get_object_or_404(Competition.objects.visible_to(request.user), pk=pk)
+    organizer = competition.is_organizer(request.user)
+    now = timezone.now()
+    choices = results.listed(_phases(competition), request.user, organizer=organizer, now=now)
+    if not choices:
+        return JsonResponse({"history": None, "frontier": None})
+    phase, view = choices[results.chosen(choices, request.GET.get("phase"), now)]
+    return JsonResponse(results.charts(phase, view, request.user))
 
 
 def _user(request: HttpRequest) -> User:

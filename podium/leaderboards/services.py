@@ -119,6 +119,11 @@ def phase_board(phase: Phase) -> PhaseBoard | None:
     )
 
 
+def visible_columns(phase_board: PhaseBoard, view: ScoreView) -> list[Column]:
+    """The columns `view` shows, in order: hidden ones to the organizers only."""
+    return [column for column in phase_board.columns if view.hidden_columns or not column.hidden]
+
+
 def present(
     phase_board: PhaseBoard,
     view: ScoreView,
@@ -128,7 +133,7 @@ def present(
     """The rows `view` lets its viewer see (none when the policy shows no scores): all of
     them, or `entries` only (one page)."""
     viewer_id = viewer.pk if getattr(viewer, "is_authenticated", False) else None
-    columns = [column for column in phase_board.columns if view.hidden_columns or not column.hidden]
+    columns = visible_columns(phase_board, view)
     chosen = phase_board.ranking.entries if entries is None else entries
     rows = (
         [

@@ -1,6 +1,7 @@
-"""A phase's results as the Results tab shows them: the leaderboard's rows a page at a time,
-and the data of its two charts (the best score over time, and score against cost where the
-leaderboard declares an efficiency frontier).
+"""A phase's results as the Results tab shows them: the leaderboard's rows a page at a time
+(`board`), and the data of its two charts (`charts`: the best score over time, and score
+against cost where the leaderboard declares an efficiency frontier), which the page fetches
+once it is shown, so that its rows come first.
 
 Everything is read through `podium.leaderboards.services` (the ranked rows) and shown as
 `podium.leaderboards.visibility`'s policy allows: a leaderboard the viewer may not see is not
@@ -78,8 +79,8 @@ class Board:
     lines: list[Line] = field(default_factory=list)
     page: Page[Any] | None = None
     hardware: str = ""
-    history: dict[str, Any] | None = None
-    frontier: dict[str, Any] | None = None
+    plots_history: bool = False  # the charts the page shows; `charts` gives their data
+    plots_frontier: bool = False
 
 
 def listed(
@@ -110,12 +111,35 @@ def chosen(choices: list[tuple[Phase, ScoreView]], wanted: str | None, now: date
     return ended[-1] if ended else 0
 
 
+@dataclass(frozen=True)
+class Plotted:
+    """What the charts plot for one viewer: the primary column (the history), the frontier's
+    score and cost columns; None where the leaderboard has none or the viewer may not see
+    it."""
+
+    primary: Column | None
+    frontier: tuple[Column, Column] | None
+
+
+def _plotted(found: services.PhaseBoard, columns: list[Column]) -> Plotted:
+    """What the charts may plot among the `columns` a viewer sees."""
+    by_key = {column.key: column for column in columns}
+    primary = next(
+        (column for column in columns if column.index == found.leaderboard.primary_index), None
+    )
+    keys = found.leaderboard.frontier
+    frontier = None
+    if keys is not None and keys[0] in by_key and keys[1] in by_key:
+        frontier = (by_key[keys[0]], by_key[keys[1]])
+    return Plotted(primary=primary, frontier=frontier)
+
+
 def board(
     phase: Phase, view: ScoreView, user: Any, *, page: str | int | None, organizer: bool
 ) -> Board:
-    """The phase's leaderboard for `user`: one page of rows and the charts' data. The phase
-    comes with its competition, leaderboard and tasks (prefetched); a handful of queries
-    whatever the number of rows."""
+    """The phase's leaderboard for `user`: one page of rows, and whether it has charts (their
+    data is `charts`'s, fetched by the page). The phase comes with its competition,
+    leaderboard and tasks (prefetched); a handful of queries whatever the number of rows."""
     found = services.phase_board(phase)
     assert found is not None, "the phase has a leaderboard"
     result = Board(phase=phase, view=view, title=found.leaderboard.title)
@@ -133,11 +157,8 @@ def board(
     stop = min(start + PAGE_SIZE, paginator.count)
     presented = services.present(found, view, user, entries[start:stop])
     by_key = {column.key: column for column in presented.columns}
-    primary = next(
-        (column for column in presented.columns if column.index == found.leaderboard.primary_index),
-        None,
-    )
-    result.headings = [_heading(column, primary) for column in presented.columns]
+    plotted = _plotted(found, presented.columns)
+    result.headings = [_heading(column, plotted.primary) for column in presented.columns]
     if found.board.multi_task:
         result.task_names = [
             found.task_names.get(task, f"Task {task}") for task in found.board.tasks
@@ -154,18 +175,35 @@ def board(
     result.page = Page(result.lines, number, paginator)
     result.hardware = found.ranking.hardware
     _link_details(result, user, organizer=organizer)
-    frontier = found.leaderboard.frontier
-    if frontier is not None and not (frontier[0] in by_key and frontier[1] in by_key):
-        frontier = None  # a column of it is hidden from this viewer
-    plotted = primary.key if primary is not None else frontier[0] if frontier else None
-    if plotted is None or not entries:
-        return result
-    charted = services.chart_rows(found, view, user, plotted, CHART_ROWS)
-    if primary is not None:
-        result.history = _history(charted, primary)
-    if frontier is not None:
-        result.frontier = _frontier(charted, by_key[frontier[0]], by_key[frontier[1]])
+    if paginator.count:
+        result.plots_history = plotted.primary is not None
+        result.plots_frontier = plotted.frontier is not None
     return result
+
+
+def charts(phase: Phase, view: ScoreView, user: Any) -> dict[str, Any]:
+    """The data of the phase's charts for `user`, which the Results tab fetches: the best
+    score over time (`history`) and score against cost (`frontier`), each None where there
+    is nothing to plot or the viewer may not see it. Plots the best `CHART_ROWS` rows; a
+    handful of queries whatever the number of rows."""
+    nothing: dict[str, Any] = {"history": None, "frontier": None}
+    found = services.phase_board(phase)
+    if found is None or not view.shown:
+        return nothing
+    plotted = _plotted(found, services.visible_columns(found, view))
+    if plotted.primary is not None:
+        key = plotted.primary.key
+    elif plotted.frontier is not None:
+        key = plotted.frontier[0].key
+    else:
+        return nothing
+    if not found.ranking.entries:
+        return nothing
+    rows = services.chart_rows(found, view, user, key, CHART_ROWS)
+    return {
+        "history": _history(rows, plotted.primary) if plotted.primary is not None else None,
+        "frontier": _frontier(rows, *plotted.frontier) if plotted.frontier is not None else None,
+    }
 
 
 def _heading(column: Column, primary: Column | None) -> Heading:

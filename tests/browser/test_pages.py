@@ -22,6 +22,17 @@ DATASETS = """id => {
 }"""
 
 
+def drawn(page, chart: str) -> list[list]:
+    """The datasets (label, number of points) of a Results chart, once the page has fetched
+    its data and drawn it."""
+    page.wait_for_function(
+        "id => { const canvas = document.getElementById(id); "
+        "return canvas !== null && Chart.getChart(canvas) !== undefined; }",
+        arg=chart,
+    )
+    return page.evaluate(DATASETS, chart)
+
+
 def pages(world: World) -> dict[str, str]:
     competition = f"/competitions/{world.competition.pk}/"
     return {
@@ -109,17 +120,21 @@ def test_the_leaderboard_shows_ranks_ties_and_baselines_and_draws_its_charts(
         "0.5",
         "100.0",
     ]
-    assert browser.page.evaluate(DATASETS, "history-chart") == [
+    assert drawn(browser.page, "history-chart") == [
         ["Best so far", 3],
         ["Leaderboard entries", 4],
         ["Baseline: olivia", 2],
     ]
-    assert browser.page.evaluate(DATASETS, "frontier-chart") == [
+    assert drawn(browser.page, "frontier-chart") == [
         ["Efficiency frontier", 3],
         ["Other entries", 2],
     ]
     for chart in ("#history-chart", "#frontier-chart"):
         assert browser.page.locator(chart).evaluate(CANVAS_INK) > 2000, chart
+    # Each chart says what it shows, to whoever does not see it.
+    summary = "Best Accuracy over time, from 0.800 to 0.950, over 4 leaderboard entries."
+    assert browser.page.locator("figure:has(#history-chart) figcaption").inner_text() == summary
+    assert browser.page.locator("#history-chart").get_attribute("aria-label") == summary
     assert browser.seen.problems() == []
 
 

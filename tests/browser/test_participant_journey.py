@@ -25,7 +25,7 @@ from podium.submissions.models import Submission
 from podium.uploads.models import Upload
 from podium_worker.protocol import Status
 from tests.browser.conftest import Browser, finish_in_view
-from tests.browser.test_pages import DATASETS
+from tests.browser.test_pages import drawn
 from tests.browser.world import World, report, submit
 from tests.factories import make_participant, make_user
 
@@ -173,7 +173,7 @@ def test_a_new_user_signs_up_registers_submits_and_sees_the_result(
     assert first.get_attribute("class").split() == ["mine", "on-frontier"]
     assert first.locator("td.rank").inner_text() == "1"
     assert first.locator(".name").inner_text() == "sam"
-    assert page.evaluate(DATASETS, "history-chart") == [
+    assert drawn(page, "history-chart") == [
         ["Best so far", 4],
         ["Leaderboard entries", 5],
         ["Baseline: olivia", 2],

@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 
 from podium_worker.protocol import Status
 from tests.browser.conftest import Browser
+from tests.browser.test_pages import drawn
 from tests.browser.world import World, report, submit
 from tests.factories import make_competition, make_phase, make_user
 
@@ -71,9 +72,12 @@ def test_screenshots_of_the_main_pages(browser: Browser, world: World, tmp_path:
     page = browser.page
     for name, path in shots.items():
         browser.open(path)
+        if name == "results":
+            drawn(page, "frontier-chart")  # the charts' data comes after the page
         page.screenshot(path=folder / f"{name}.png", full_page=True, animations="disabled")
     browser.on_a_phone()
     browser.open(shots["results"])
+    drawn(page, "frontier-chart")
     page.screenshot(path=folder / "results-phone.png", full_page=True, animations="disabled")
     page.set_viewport_size({"width": 1280, "height": 900})
     browser.sign_in(alice)

@@ -360,5 +360,5 @@ def test_the_participate_tab_reads_a_handful_of_queries(
     for number in range(3):
         make_participant(user=make_user(f"someone{number}"), competition=competition)
     client = signed_in(user)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(9):
         assert client.get(address(competition)).status_code == 200

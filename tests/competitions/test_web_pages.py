@@ -237,32 +237,49 @@ def test_the_results_rank_with_ties_and_baselines_and_hide_hidden_columns(client
     )
 
 
-def test_the_results_carry_the_charts_data(client, world):
-    board = client.get(path(world, "results/")).context["board"]
+def charts_of(client, world: World, phase: str = "development") -> dict:
+    """The Results tab's charts' data, as the page fetches it."""
+    response = client.get(path(world, f"results/charts/?phase={world.phases[phase].pk}"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    return response.json()
+
+
+def test_the_results_page_fetches_its_charts_data(client, world):
+    response = client.get(path(world, "results/"))
+    board = response.context["board"]
+    assert (board.plots_history, board.plots_frontier) == (True, True)
+    address = f"/competitions/{world.competition.pk}/results/charts/?phase={board.phase.pk}"
+    assert f'data-charts="{address}"' in response.content.decode()
+    charts = charts_of(client, world)
     made = {
         name: int(world.submissions[name].created_at.timestamp() * 1000)
         for name in ("alice", "bob", "carol", "dave")
     }
-    assert board.history["best"] == [
+    assert charts["history"]["best"] == [
         [made["dave"], 0.8],
         [made["bob"], 0.9],
         [made["alice"], 0.95],
     ]
-    assert board.history["points"] == [
+    assert charts["history"]["points"] == [
         [made["dave"], 0.8],
         [made["bob"], 0.9],
         [made["carol"], 0.9],
         [made["alice"], 0.95],
     ]
-    assert board.history["baselines"] == [{"name": "olivia", "value": 0.85}]
-    assert [(p["name"], p["x"], p["y"], p["frontier"]) for p in board.frontier["points"]] == [
+    assert charts["history"]["baselines"] == [{"name": "olivia", "value": 0.85}]
+    assert charts["history"]["summary"] == (
+        "Best Accuracy over time, from 0.800 to 0.950, over 4 leaderboard entries."
+    )
+    frontier = charts["frontier"]
+    assert [(p["name"], p["x"], p["y"], p["frontier"]) for p in frontier["points"]] == [
         ("alice", 2.0, 0.95, True),
         ("bob", 0.5, 0.9, True),
         ("carol", 0.5, 0.9, True),
         ("olivia", 1.0, 0.85, False),
         ("dave", 3.0, 0.8, False),
     ]
-    assert board.frontier["x_label"] == "Run time (s)"
+    assert frontier["x_label"] == "Run time (s)"
 
 
 def test_the_charts_of_an_anonymous_leaderboard_name_the_viewer_and_the_baselines_only(
@@ -270,38 +287,80 @@ def test_the_charts_of_an_anonymous_leaderboard_name_the_viewer_and_the_baseline
 ):
     Leaderboard.objects.filter(pk=world.leaderboard.pk).update(anonymous=True)
     client.force_login(world.users["bob"])
-    board = client.get(path(world, "results/")).context["board"]
-    assert [p["name"] for p in board.frontier["points"]] == [
+    charts = charts_of(client, world)
+    assert [p["name"] for p in charts["frontier"]["points"]] == [
         "Anonymous",
         "bob",
         "Anonymous",
         "olivia",
         "Anonymous",
     ]
-    assert board.history["baselines"] == [{"name": "olivia", "value": 0.85}]
+    assert charts["history"]["baselines"] == [{"name": "olivia", "value": 0.85}]
+    body = client.get(path(world, f"results/charts/?phase={world.phases['development'].pk}"))
     for secret in ("alice", "carol", "dave"):
-        assert secret not in client.get(path(world, "results/")).content.decode()
+        assert secret not in body.content.decode()
     client.force_login(world.organizer)
-    board = client.get(path(world, "results/")).context["board"]
-    assert [p["name"] for p in board.frontier["points"]][0] == "alice"
+    assert charts_of(client, world)["frontier"]["points"][0]["name"] == "alice"
 
 
 def test_the_charts_plot_no_column_hidden_from_the_viewer(client, world):
     # The frontier's cost hidden: no frontier chart; the history still plots accuracy.
     world.leaderboard.columns.filter(key="podium:prediction.wall_time").update(hidden=True)
     board = client.get(path(world, "results/")).context["board"]
-    assert board.frontier is None
-    assert len(board.history["points"]) == 4
+    assert (board.plots_history, board.plots_frontier) == (True, False)
+    charts = charts_of(client, world)
+    assert charts["frontier"] is None
+    assert len(charts["history"]["points"]) == 4
     # Accuracy (the primary column and the frontier's score) hidden: no chart at all.
     world.leaderboard.columns.filter(key="accuracy").update(hidden=True)
-    board = client.get(path(world, "results/")).context["board"]
-    assert (board.history, board.frontier) == (None, None)
+    response = client.get(path(world, "results/"))
+    board = response.context["board"]
+    assert (board.plots_history, board.plots_frontier) == (False, False)
+    assert "data-charts" not in response.content.decode()
+    assert charts_of(client, world) == {"history": None, "frontier": None}
     assert [line.participant for line in board.lines][:2] == ["alice", "bob"]
     # The organizers see both charts.
     client.force_login(world.organizer)
-    board = client.get(path(world, "results/")).context["board"]
-    assert len(board.history["points"]) == 4
-    assert len(board.frontier["points"]) == 5
+    charts = charts_of(client, world)
+    assert len(charts["history"]["points"]) == 4
+    assert len(charts["frontier"]["points"]) == 5
+
+
+def test_the_charts_show_nothing_the_results_tab_would_not(client, world):
+    development = world.phases["development"].pk
+    # Before the release date: nothing, but for the organizers.
+    release = timezone.now() + timedelta(days=3)
+    Leaderboard.objects.filter(pk=world.leaderboard.pk).update(release_date=release)
+    assert charts_of(client, world) == {"history": None, "frontier": None}
+    client.force_login(world.organizer)
+    assert len(charts_of(client, world)["history"]["points"]) == 4
+    # A hidden leaderboard: nothing to its participants.
+    Leaderboard.objects.filter(pk=world.leaderboard.pk).update(release_date=None, hidden=True)
+    client.force_login(world.users["bob"])
+    assert charts_of(client, world) == {"history": None, "frontier": None}
+    # An unpublished competition: not found, as its pages are.
+    Leaderboard.objects.filter(pk=world.leaderboard.pk).update(hidden=False)
+    Competition.objects.filter(pk=world.competition.pk).update(published=False)
+    response = client.get(path(world, f"results/charts/?phase={development}"))
+    assert response.status_code == 404
+
+
+def test_the_charts_cost_the_same_queries_whatever_the_rows(client, world):
+    address = path(world, f"results/charts/?phase={world.phases['development'].pk}")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(address).status_code == 200
+        return len(captured)
+
+    before = queries()
+    development = world.phases["development"]
+    for number in range(12):
+        user = make_user(f"extra{number}")
+        make_participant(user=user, competition=world.competition)
+        finish(submit(user, development), 0.5 + number / 100, 1.0, 100)
+    assert len(charts_of(client, world)["history"]["points"]) == 16
+    assert queries() == before <= 8
 
 
 def test_the_results_page_through_the_leaderboard_with_ties_across_pages(
@@ -334,15 +393,16 @@ def test_the_results_page_costs_the_same_queries_whatever_the_rows(client, world
         finish(submit(user, development), 0.5 + number / 100, 1.0, 100)
     after = (queries(), queries(world.users["alice"]), queries(world.organizer))
     assert before == after
-    assert after[0] <= 9
-    assert after[1] <= 12
+    assert after[0] <= 10
+    assert after[1] <= 13
 
 
 def test_a_leaderboard_before_its_release_says_when_to_all_but_the_organizers(client, world):
     release = timezone.now() + timedelta(days=3)
     Leaderboard.objects.filter(pk=world.leaderboard.pk).update(release_date=release)
     response = client.get(path(world, "results/"))
-    assert (response.context["board"].lines, response.context["board"].history) == ([], None)
+    board = response.context["board"]
+    assert (board.lines, board.plots_history, board.plots_frontier) == ([], False, False)
     assert f"results are released on {release:%Y-%m-%d %H:%M} UTC" in response.content.decode()
     client.force_login(world.organizer)
     assert len(client.get(path(world, "results/")).context["board"].lines) == 5
@@ -399,8 +459,10 @@ def test_a_multi_task_leaderboard_shows_each_tasks_columns(client, db):
 
 # Queries: a handful per page (the signed-in visitor's session and user are two of them),
 # the same whatever the number of competitions, rows or submissions.
-ANONYMOUS_BUDGET = {"/": 5, "/competitions/": 2, "": 3, "phases/": 3, "results/": 9}
-SIGNED_IN_BUDGET = {"submissions/": 11, "submissions/{alice}/": 15, "submissions/{alice}/row/": 6}
+# A competition's pages read it, its phases and its count of participants for their header
+# (listing.one), then what each shows.
+ANONYMOUS_BUDGET = {"/": 5, "/competitions/": 2, "": 5, "phases/": 5, "results/": 10}
+SIGNED_IN_BUDGET = {"submissions/": 13, "submissions/{alice}/": 17, "submissions/{alice}/row/": 8}
 
 
 @pytest.mark.parametrize(("page", "budget"), [*ANONYMOUS_BUDGET.items(), *SIGNED_IN_BUDGET.items()])
@@ -431,7 +493,7 @@ def test_my_submissions_lists_only_mine_with_the_scores_i_may_see(
     running = submit(alice, world.phases["development"])
     report(running, Status.RUNNING, log_tail="epoch 1")
     client.force_login(alice)
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(13):
         response = client.get(path(world, "submissions/"))
     items = response.context["page"].object_list
     assert [(item.submission.pk, item.submission.status, item.live) for item in items] == [

@@ -1,6 +1,6 @@
 /* Podium's pages: times in the viewer's time zone, and the charts of the Results tab, drawn
-   with Chart.js from the data each page carries in json_script elements. The pages'
-   Content-Security-Policy forbids inline scripts: everything is here. */
+   with Chart.js from the data the page fetches once shown (its rows come first). The
+   pages' Content-Security-Policy forbids inline scripts: everything is here. */
 (function () {
   "use strict";
 
@@ -24,11 +24,6 @@
       node.textContent = longTime.format(moment);
       node.removeAttribute("data-local");
     });
-  }
-
-  function readData(id) {
-    var node = document.getElementById(id);
-    return node ? JSON.parse(node.textContent) : null;
   }
 
   function fixed(value, precision) {
@@ -122,12 +117,38 @@
 
   var DRAW = { history: historyChart, frontier: frontierChart };
 
+  /* <div data-charts="URL">: the figures of the charts whose data URL gives, each a canvas
+     data-chart="history|frontier". A chart with nothing to plot leaves; so does the whole
+     box when none is left. */
+  function drawCharts(box, data) {
+    box.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+      var figure = canvas.closest("figure");
+      var plotted = data[canvas.dataset.chart];
+      var draw = DRAW[canvas.dataset.chart];
+      if (!plotted || !draw) { figure.remove(); return; }
+      canvas.setAttribute("aria-label", plotted.summary);
+      figure.querySelector("figcaption").textContent = plotted.summary;
+      if (!window.Chart.getChart(canvas)) { draw(canvas, plotted); }
+    });
+    if (!box.querySelector("figure")) { box.remove(); }
+  }
+
   function charts(root) {
     if (!window.Chart) { return; }
-    root.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
-      var draw = DRAW[canvas.dataset.chart];
-      var data = readData(canvas.dataset.source);
-      if (draw && data && !window.Chart.getChart(canvas)) { draw(canvas, data); }
+    root.querySelectorAll("[data-charts]").forEach(function (box) {
+      var address = box.dataset.charts;
+      box.removeAttribute("data-charts");
+      fetch(address, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) {
+          if (!response.ok) { throw new Error("the charts' data: HTTP " + response.status); }
+          return response.json();
+        })
+        .then(function (data) { drawCharts(box, data); })
+        .catch(function () {
+          box.querySelectorAll("figcaption").forEach(function (caption) {
+            caption.textContent = "This chart could not be loaded; reload the page to try again.";
+          });
+        });
     });
   }
 
