@@ -160,15 +160,19 @@ def leaderboard(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD"])
 def leaderboard_charts(request: HttpRequest, pk: int) -> JsonResponse:
-    """The data of the Results tab's charts for the phase asked for (as the tab chooses it),
-    as JSON: `results.charts`, under the same visibility as the tab."""
+    """The data of the Results tab's charts, as JSON (`results.charts`), under the tab's
+    visibility: for the phase asked for, a 404 when its leaderboard is not listed to the
+    caller (any more); without one, for the phase the tab shows first."""
     competition = get_object_or_404(Competition.objects.visible_to(request.user), pk=pk)
     organizer = competition.is_organizer(request.user)
     now = timezone.now()
     choices = results.listed(_phases(competition), request.user, organizer=organizer, now=now)
+    wanted = request.GET.get("phase")
+    if wanted is not None and not any(str(phase.pk) == wanted for phase, _ in choices):
+        raise Http404("No leaderboard of this phase is listed to you.")
     if not choices:
         return JsonResponse({"history": None, "frontier": None})
-    phase, view = choices[results.chosen(choices, request.GET.get("phase"), now)]
+    phase, view = choices[results.chosen(choices, wanted, now)]
     return JsonResponse(results.charts(phase, view, request.user))
 
 

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
@@ -57,7 +58,7 @@ from datetime import datetime
 from typing import Any, overload
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.db.models.fields.json import KeyTransform
 
 from podium.competitions.models import Phase
@@ -333,6 +334,11 @@ def read(leaderboard: Leaderboard, phase: Phase, board: ranking.BoardDef) -> ran
     )
 
 
+# Keys the databases' JSON paths read as plain object keys: not a number (an array index to
+# them, as to Django) and nothing that needs escaping in a path.
+PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.:\- ]*")
+
+
 @dataclass(frozen=True, slots=True)
 class ChartRow:
     """What a chart plots of a row (`Rows.chart`): no rank, no other column."""
@@ -454,11 +460,13 @@ class Rows(Sequence[ranking.Entry]):
         """The first `stop` rows in order, as the charts plot them: each with its value in
         column `key` and in the frontier's columns, read in the database (no row's scores
         decoded here). One query."""
+        # Any other key (a number, a quote) is picked from each row's scores here.
+        whole = PLAIN_KEY.fullmatch(key) is None
         # From the top, the rows are joined as the index yields them, and no more of them.
         found = (
             self._standings()
             .order_by("order_key", "submission_id")
-            .annotate(value=KeyTransform(key, "scores"))
+            .annotate(value=F("scores") if whole else KeyTransform(key, "scores"))
             .values_list(
                 "submission__owner_id",
                 "submission__owner__username",
@@ -470,7 +478,11 @@ class Rows(Sequence[ranking.Entry]):
                 "frontier_cost",
             )[:stop]
         )
-        return [ChartRow(*record) for record in found]
+        rows = []
+        for owner, name, is_baseline, on_frontier, made, value, score, cost in found:
+            picked = value.get(key) if whole else value
+            rows.append(ChartRow(owner, name, is_baseline, on_frontier, made, picked, score, cost))
+        return rows
 
     def _counts(
         self, start: int, first: tuple[bytes, int], last: bytes

@@ -179,6 +179,7 @@ def receive(upload: Upload, read: Callable[[int], bytes]) -> Upload:
         # submission, and a crash must not leave a row pointing at a file cut short.
         out.flush()
         os.fsync(out.fileno())
+    _sync_folder(path.parent)
     upload.received = received
     upload.sha256 = digest.hexdigest()
     upload.save(update_fields=["received", "sha256"])
@@ -215,6 +216,16 @@ def _move(source: str, target: str) -> None:
     destination = Path(default_storage.path(target))
     destination.parent.mkdir(parents=True, exist_ok=True)
     os.replace(default_storage.path(source), destination)
+    _sync_folder(destination.parent)  # the file's new name, on disk before its row commits
+
+
+def _sync_folder(folder: Path) -> None:
+    """Puts a folder's entries (a file created or renamed in it) on disk."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def complete(upload: Upload, parts: list[dict[str, Any]] | None = None) -> Upload:

@@ -6,7 +6,8 @@ once it is shown, so that its rows come first.
 Everything is read through `podium.leaderboards.services` (the ranked rows) and shown as
 `podium.leaderboards.visibility`'s policy allows: a leaderboard the viewer may not see is not
 listed, one not yet released says when it will be, hidden columns and anonymous names are
-left out by `services.present`, and the charts only plot what the table shows.
+left out (by `services.present` for the rows, `services.visible_columns` and
+`services.chart_rows` for the charts), and the charts only plot what the table shows.
 
 The charts read the best `CHART_ROWS` rows. The best score at a moment is the best of the
 rows made by then, which is among the best rows whenever one of them was made by then: so the

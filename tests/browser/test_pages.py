@@ -138,6 +138,26 @@ def test_the_leaderboard_shows_ranks_ties_and_baselines_and_draws_its_charts(
     assert browser.seen.problems() == []
 
 
+def test_without_chart_js_the_charts_captions_still_say_what_they_show(
+    browser: Browser, world: World
+):
+    browser.page.route("**/chart.umd.min.js", lambda route: route.abort())
+    browser.open(pages(world)["results"])
+    captions = browser.page.locator(".charts figcaption")
+    expect(captions.first).to_have_text(
+        "Best Accuracy over time, from 0.800 to 0.950, over 4 leaderboard entries."
+    )
+    expect(captions.last).to_have_text(
+        "Accuracy against Run time for 5 leaderboard entries; 3 on the efficiency frontier."
+    )
+    expect(browser.page.locator(".charts canvas")).to_have_count(0)
+    # The script refused is the only thing that went wrong: no error of the page's own.
+    assert browser.seen.page_errors == []
+    assert len(browser.seen.failed) == 1
+    assert "chart.umd.min.js" in browser.seen.failed[0]
+    assert browser.seen.console_errors == ["Failed to load resource: net::ERR_FAILED"]
+
+
 def test_times_show_in_the_viewers_time_zone_with_utc_at_hand(browser: Browser, world: World):
     browser.open(pages(world)["phases"])
     end = world.phases["development"].end

@@ -136,6 +136,9 @@ def test_a_competition_s_header_says_what_the_list_says(world):
         phases("Open ended", (-20, None)),
         phases("Two current, the first by index", (-5, 9), (-9, None)),
         phases("Ended, one end later than the other", (-20, -2), (-19, -15)),
+        phases("Starts this very moment", (0, 5)),
+        phases("Ends this very moment", (-5, 0)),
+        phases("One ends as the next starts", (-5, 0), (0, 5)),
     ]
     fields = list(listing.Listed.__annotations__)
     everyone = Competition.objects.all()
@@ -334,10 +337,16 @@ def test_the_charts_show_nothing_the_results_tab_would_not(client, world):
     assert charts_of(client, world) == {"history": None, "frontier": None}
     client.force_login(world.organizer)
     assert len(charts_of(client, world)["history"]["points"]) == 4
-    # A hidden leaderboard: nothing to its participants.
+    # A hidden leaderboard is not listed to its participants: its phase's charts are not
+    # found (the page fetched them before it was hidden: no other phase's stand in).
     Leaderboard.objects.filter(pk=world.leaderboard.pk).update(release_date=None, hidden=True)
     client.force_login(world.users["bob"])
-    assert charts_of(client, world) == {"history": None, "frontier": None}
+    response = client.get(path(world, f"results/charts/?phase={development}"))
+    assert response.status_code == 404
+    assert client.get(path(world, "results/charts/")).json() == {
+        "history": None,
+        "frontier": None,
+    }
     # An unpublished competition: not found, as its pages are.
     Leaderboard.objects.filter(pk=world.leaderboard.pk).update(hidden=False)
     Competition.objects.filter(pk=world.competition.pk).update(published=False)

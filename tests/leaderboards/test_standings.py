@@ -321,3 +321,17 @@ def test_ties_and_baselines_across_page_edges_rank_as_on_one_page(
     ]
     for limit in (1, 2, 3, 4):
         assert [row for offset in range(0, 6, limit) for row in ranks(limit, offset)] == whole
+
+
+@pytest.mark.parametrize("key", ["accuracy", "2024", "f1:macro.avg", 'top-1 "exact"'])
+def test_the_charts_read_a_columns_values_whatever_its_key(
+    competition, phase, participant, finish, key
+):
+    # A key that reads as a number ("2024") is an array index to the databases' JSON paths.
+    make_board(competition, [{"key": key}], phases=[phase], submission_rule="Force_Best")
+    finish(submit(participant, phase), {key: 0.5})
+    finish(submit(player("rita", competition), phase), {key: 0.9})
+    found = services.phase_board(phase)
+    rows = found.ranking.entries.chart(10, key)
+    assert [(row.name, row.value) for row in rows] == [("rita", 0.9), ("petra", 0.5)]
+    assert [row.value for row in rows[:1]] == [found.ranking.entries[0].scores[key]]

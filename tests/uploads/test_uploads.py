@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import stat
 import zipfile
 from datetime import timedelta
 
@@ -169,22 +170,32 @@ def test_the_body_is_read_in_chunks_never_whole(participant):
     assert len(asked) == 6  # five chunks, then the end
 
 
-def test_the_bytes_are_on_disk_before_the_upload_counts_them(participant, monkeypatch):
-    upload = services.start(owner=participant, name="big.bin", size=3 * services.CHUNK)
-    stream = io.BytesIO(b"z" * (3 * services.CHUNK))
-    synced: list[tuple[int, int]] = []  # (size of the file synced, bytes counted then)
+def test_the_bytes_and_their_names_are_on_disk_before_they_count(participant, monkeypatch):
+    size = 10_000
+    upload = services.start(owner=participant, name="big.bin", size=size)
+    stream = io.BytesIO(os.urandom(size))
+    synced: list[tuple[str, int, int, bool]] = []  # (what, file size, counted, file kept)
     real_fsync = os.fsync
 
     def fsync(descriptor: int) -> None:
         real_fsync(descriptor)
+        found = os.fstat(descriptor)
+        what = "folder" if stat.S_ISDIR(found.st_mode) else "file"
         counted = Upload.objects.get(pk=upload.pk).received
-        synced.append((os.fstat(descriptor).st_size, counted))
+        synced.append(
+            (what, found.st_size if what == "file" else 0, counted, Data.objects.exists())
+        )
 
     monkeypatch.setattr(services.os, "fsync", fsync)
-    services.receive(upload, stream.read)
+    # Small pieces, which a buffered file keeps until flushed.
+    services.receive(upload, lambda _: stream.read(1000))
+    assert synced == [("file", size, 0, False), ("folder", 0, 0, False)]
 
-    assert synced == [(3 * services.CHUNK, 0)]
-    assert Upload.objects.get(pk=upload.pk).received == 3 * services.CHUNK
+    synced.clear()
+    services.complete(upload)
+    # The file's new name (its content address), before the row that names it.
+    assert synced == [("folder", 0, size, False)]
+    assert Data.objects.get().size == size
 
 
 def test_the_quota_counts_declared_sizes_of_pending_uploads(api, participant, settings):

@@ -117,34 +117,42 @@
 
   var DRAW = { history: historyChart, frontier: frontierChart };
 
-  /* <div data-charts="URL">: the figures of the charts whose data URL gives, each a canvas
-     data-chart="history|frontier". A chart with nothing to plot leaves; so does the whole
-     box when none is left. */
-  function drawCharts(box, data) {
-    box.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
-      var figure = canvas.closest("figure");
-      var plotted = data[canvas.dataset.chart];
-      var draw = DRAW[canvas.dataset.chart];
-      if (!plotted || !draw) { figure.remove(); return; }
-      canvas.setAttribute("aria-label", plotted.summary);
-      figure.querySelector("figcaption").textContent = plotted.summary;
+  /* <div data-charts="URL" hidden>: the figures of the charts whose data URL gives, each a
+     canvas data-chart="history|frontier" and a caption. Shown once this script runs (without
+     it, there is nothing to see); each caption then says what its chart shows. A chart with
+     nothing to plot leaves, and so does the box when none is left; without Chart.js, the
+     captions stay and the canvases go. */
+  function drawChart(canvas, plotted) {
+    var figure = canvas.closest("figure");
+    var caption = figure.querySelector("figcaption");
+    var draw = DRAW[canvas.dataset.chart];
+    if (!plotted || !draw) { figure.remove(); return; }
+    canvas.setAttribute("aria-label", plotted.summary);
+    caption.textContent = plotted.summary;
+    if (!window.Chart) { canvas.closest(".chart-box").remove(); return; }
+    try {
       if (!window.Chart.getChart(canvas)) { draw(canvas, plotted); }
-    });
-    if (!box.querySelector("figure")) { box.remove(); }
+    } catch (error) {
+      caption.textContent = plotted.summary + " (The chart could not be drawn.)";
+    }
   }
 
   function charts(root) {
-    if (!window.Chart) { return; }
     root.querySelectorAll("[data-charts]").forEach(function (box) {
       var address = box.dataset.charts;
       box.removeAttribute("data-charts");
+      box.hidden = false;
       fetch(address, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) {
           if (!response.ok) { throw new Error("the charts' data: HTTP " + response.status); }
           return response.json();
         })
-        .then(function (data) { drawCharts(box, data); })
-        .catch(function () {
+        .then(function (data) {
+          box.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+            drawChart(canvas, data[canvas.dataset.chart]);
+          });
+          if (!box.querySelector("figure")) { box.remove(); }
+        }, function () {
           box.querySelectorAll("figcaption").forEach(function (caption) {
             caption.textContent = "This chart could not be loaded; reload the page to try again.";
           });
