@@ -81,6 +81,10 @@ KEPT = [
     "on_frontier",
 ]
 WRITE_CHUNK = 1000
+# A slice starting above this row joins its rows as the index yields them (the rows skipped
+# are joined too, which costs little this near the top); one starting below finds its rows
+# in the index first, then joins them only (PostgreSQL would otherwise scan every row).
+NEAR_TOP = 100
 
 
 def lock(leaderboard_id: int) -> None:
@@ -420,11 +424,18 @@ class Rows(Sequence[ranking.Entry]):
         if questions:
             fields.append("submission__fact_sheet_answers")
         in_order = ("order_key", "submission_id")
-        # The page's rows are found in the index alone; only they are joined.
-        page = self._standings().order_by(*in_order).values("submission_id")[start:stop]
-        found = list(
-            Standing.objects.filter(submission_id__in=page).order_by(*in_order).values_list(*fields)
-        )
+        if start < NEAR_TOP:
+            # Near the top, the rows are joined as the index yields them.
+            in_rank_order = self._standings().order_by(*in_order)
+            found = list(in_rank_order.values_list(*fields)[start:stop])
+        else:
+            # Deeper, the page's rows are found in the index alone; only they are joined.
+            page = self._standings().order_by(*in_order).values("submission_id")[start:stop]
+            found = list(
+                Standing.objects.filter(submission_id__in=page)
+                .order_by(*in_order)
+                .values_list(*fields)
+            )
         if not found:
             return []
         keys = [bytes(record[5]) for record in found]

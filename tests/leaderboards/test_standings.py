@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.test import TestCase
 
-from podium.leaderboards import queries, ranking, services
+from podium.leaderboards import queries, ranking, services, standings
 from podium.leaderboards.models import Column, PhaseStandings, Standing
 from podium.leaderboards.serializers import RowSerializer
 from podium.submissions import lifecycle
@@ -209,10 +209,13 @@ def test_a_new_entry_moves_every_average_rank(
     assert ranks() == [("sam", 1.0), ("petra", 2.5), ("rita", 2.5)]
 
 
+@pytest.mark.parametrize("near_top", [0, standings.NEAR_TOP])
 def test_the_rows_kept_are_those_a_full_ranking_gives(
-    api, competition, organizer, participant, finish, outsider
+    api, competition, organizer, participant, finish, outsider, monkeypatch, near_top
 ):
-    """After many changes of every kind, the kept rows equal a ranking of every run."""
+    """After many changes of every kind, the kept rows equal a ranking of every run, read
+    near the top of the index or below it."""
+    monkeypatch.setattr(standings, "NEAR_TOP", near_top)
     tasks = [make_task(owner=organizer, name=name) for name in ("A", "B")]
     phase = make_phase(competition=competition, tasks=tasks)
     board = make_board(
@@ -295,9 +298,12 @@ def test_edited_fact_sheet_answers_and_a_new_name_show_at_once(
     ]
 
 
+@pytest.mark.parametrize("near_top", [0, 3, standings.NEAR_TOP])
 def test_ties_and_baselines_across_page_edges_rank_as_on_one_page(
-    api, competition, phase, organizer, finish, outsider
+    api, competition, phase, organizer, finish, outsider, monkeypatch, near_top
 ):
+    # Pages read near the top, below it, and on either side of its edge.
+    monkeypatch.setattr(standings, "NEAR_TOP", near_top)
     make_board(competition, phases=[phase], submission_rule="Force_Last")
     finish(submit(organizer, phase, baseline=True), {"score": 0.5})
     for name, score in [("a", 0.9), ("b", 0.5), ("c", 0.5), ("d", 0.5), ("e", 0.1)]:
