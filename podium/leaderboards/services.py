@@ -119,6 +119,11 @@ def phase_board(phase: Phase) -> PhaseBoard | None:
     )
 
 
+def _viewer_id(viewer: Any) -> int | None:
+    """The viewer's user id; None for an anonymous visitor."""
+    return viewer.pk if getattr(viewer, "is_authenticated", False) else None
+
+
 def visible_columns(phase_board: PhaseBoard, view: ScoreView) -> list[Column]:
     """The columns `view` shows, in order: hidden ones to the organizers only."""
     return [column for column in phase_board.columns if view.hidden_columns or not column.hidden]
@@ -132,7 +137,7 @@ def present(
 ) -> Shown:
     """The rows `view` lets its viewer see (none when the policy shows no scores): all of
     them, or `entries` only (one page)."""
-    viewer_id = viewer.pk if getattr(viewer, "is_authenticated", False) else None
+    viewer_id = _viewer_id(viewer)
     columns = visible_columns(phase_board, view)
     chosen = phase_board.ranking.entries if entries is None else entries
     rows = (
@@ -162,7 +167,7 @@ def chart_rows(
         return []
     entries = phase_board.ranking.entries
     assert isinstance(entries, standings.Rows), "a phase board's rows are its standings"
-    viewer_id = viewer.pk if getattr(viewer, "is_authenticated", False) else None
+    viewer_id = _viewer_id(viewer)
     return [
         row
         if ranking.name_shown(

@@ -85,6 +85,8 @@ WRITE_CHUNK = 1000
 # are joined too, which costs little this near the top); one starting below finds its rows
 # in the index first, then joins them only (PostgreSQL would otherwise scan every row).
 NEAR_TOP = 100
+# Rank order: by order key, equal keys by submission (the index's order).
+IN_RANK_ORDER = ("order_key", "submission_id")
 
 
 def lock(leaderboard_id: int) -> None:
@@ -177,9 +179,7 @@ def sync(
     baselines = Standing.objects.filter(leaderboard=leaderboard, phase=phase, is_baseline=True)
     state.baselines = [
         [bytes(key).hex(), pk]
-        for key, pk in baselines.order_by("order_key", "submission_id").values_list(
-            "order_key", "submission_id"
-        )
+        for key, pk in baselines.order_by(*IN_RANK_ORDER).values_list("order_key", "submission_id")
     ]
     state.save()
     return state
@@ -423,17 +423,16 @@ class Rows(Sequence[ranking.Entry]):
         ]
         if questions:
             fields.append("submission__fact_sheet_answers")
-        in_order = ("order_key", "submission_id")
+        in_order = self._standings().order_by(*IN_RANK_ORDER)
         if start < NEAR_TOP:
             # Near the top, the rows are joined as the index yields them.
-            in_rank_order = self._standings().order_by(*in_order)
-            found = list(in_rank_order.values_list(*fields)[start:stop])
+            found = list(in_order.values_list(*fields)[start:stop])
         else:
             # Deeper, the page's rows are found in the index alone; only they are joined.
-            page = self._standings().order_by(*in_order).values("submission_id")[start:stop]
+            page = in_order.values("submission_id")[start:stop]
             found = list(
                 Standing.objects.filter(submission_id__in=page)
-                .order_by(*in_order)
+                .order_by(*IN_RANK_ORDER)
                 .values_list(*fields)
             )
         if not found:
@@ -476,7 +475,7 @@ class Rows(Sequence[ranking.Entry]):
         # From the top, the rows are joined as the index yields them, and no more of them.
         found = (
             self._standings()
-            .order_by("order_key", "submission_id")
+            .order_by(*IN_RANK_ORDER)
             .annotate(value=F("scores") if whole else KeyTransform(key, "scores"))
             .values_list(
                 "submission__owner_id",
